@@ -3,6 +3,7 @@
 //! Values are parsed at the edge (environment, Telegram updates) into types that cannot
 //! hold invalid data, so the rest of the code can trust them.
 
+pub mod callbacks;
 pub mod clock;
 pub mod config;
 pub mod domain;

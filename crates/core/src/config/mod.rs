@@ -391,6 +391,27 @@ mod tests {
     }
 
     #[test]
+    fn env_example_documents_every_variable_read() {
+        let example = include_str!("../../../../.env.example");
+        let asked = std::cell::RefCell::new(Vec::new());
+        Config::from_lookup(Needs::default(), |name| {
+            asked.borrow_mut().push(name.to_owned());
+            None
+        })
+        .expect("defaults");
+        let asked = asked.into_inner();
+        assert!(asked.len() >= 27, "{asked:?}");
+        for name in asked {
+            assert!(
+                example
+                    .lines()
+                    .any(|line| line.starts_with(&format!("{name}="))),
+                "{name} is missing from .env.example"
+            );
+        }
+    }
+
+    #[test]
     fn keys_and_admins_are_lists() {
         let config = load(
             Needs::default(),

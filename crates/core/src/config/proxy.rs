@@ -106,7 +106,9 @@ fn parse_proxy_url(line: &str) -> Result<Proxy, String> {
         .host_str()
         .filter(|h| !h.is_empty())
         .ok_or("the proxy URL has no host")?;
-    let port = url.port().ok_or("the proxy URL has no port")?;
+    let port = url
+        .port_or_known_default()
+        .ok_or("the proxy URL has no port")?;
     let username = Some(url.username()).filter(|u| !u.is_empty());
     Ok(Proxy {
         scheme,
