@@ -2,13 +2,13 @@
 //! restart and is shared by all bot replicas, without teloxide's storage features (which
 //! would bring a second sqlx into the build).
 
+use futures::future::BoxFuture;
 use neurocards_store::{Store, StoreError};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
 use teloxide::dispatching::dialogue::Storage;
 use teloxide::prelude::ChatId;
-use teloxide::types::BoxFuture;
 
 /// Dialogue states kept in the `dialogues` table as JSON.
 #[derive(Debug, Clone)]
