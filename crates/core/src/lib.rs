@@ -7,6 +7,7 @@ pub mod callbacks;
 pub mod clock;
 pub mod config;
 pub mod domain;
+pub mod metrics;
 pub mod pricing;
 pub mod secret;
 

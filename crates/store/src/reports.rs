@@ -153,3 +153,26 @@ impl Store {
             .collect())
     }
 }
+
+impl Store {
+    /// Every job ever made, counted by kind and state (for the metrics gauges).
+    pub async fn jobs_by_kind_and_state(
+        &self,
+    ) -> Result<Vec<(JobKind, JobState, i64)>, StoreError> {
+        let rows: Vec<(String, String, i64)> =
+            sqlx::query_as("SELECT kind, state, COUNT(*) FROM jobs GROUP BY kind, state")
+                .fetch_all(&self.pool)
+                .await?;
+        rows.into_iter()
+            .map(|(kind, state, count)| {
+                let corrupt =
+                    |e: neurocards_core::domain::UnknownName| StoreError::Corrupt(e.to_string());
+                Ok((
+                    kind.parse().map_err(corrupt)?,
+                    state.parse().map_err(corrupt)?,
+                    count,
+                ))
+            })
+            .collect()
+    }
+}

@@ -130,6 +130,17 @@ async fn counts_and_series_match_what_happened(fx: Fixture) {
     assert_eq!(fx.store.users_since(START_MS + 1).await.expect("new"), 1);
     assert_eq!(fx.store.users_active_since(0).await.expect("active"), 2);
 
+    let mut gauges = fx.store.jobs_by_kind_and_state().await.expect("gauges");
+    gauges.sort_by_key(|(kind, state, _)| (kind.as_str(), state.as_str()));
+    assert_eq!(
+        gauges,
+        vec![
+            (JobKind::Neurocard, JobState::Done, 1),
+            (JobKind::Neurocard, JobState::Queued, 1),
+            (JobKind::Reels, JobState::Failed, 1),
+        ]
+    );
+
     let totals = fx.store.credit_totals(0).await.expect("totals");
     assert_eq!(totals.granted, 10);
     assert_eq!(totals.charged, 3);
