@@ -8,6 +8,7 @@
 //! - every balance change is a row of the append-only ledger, written with the change;
 //! - a failed job is refunded exactly once ([`Store::finish_failed`]).
 
+mod dashboard;
 mod dialogue;
 mod error;
 mod jobs;
@@ -19,6 +20,7 @@ pub mod scratch;
 mod users;
 mod wakeup;
 
+pub use dashboard::{Credits, Dashboard, WorkerBeat};
 pub use error::StoreError;
 pub use model::{
     ChargeOutcome, Contact, CreditTotals, GrantOutcome, Job, JobId, LedgerEntry, NewJob, NewUser,

@@ -4,6 +4,7 @@
 //! once per backend by the `contract!` macro.
 
 mod charging;
+mod dashboard;
 mod dialogue;
 mod ledger;
 mod queue;
