@@ -1,5 +1,6 @@
 //! One module per subcommand; this one routes to them and turns failures into exit codes.
 
+mod admin;
 mod migrate;
 
 use crate::cli::Command;
@@ -30,7 +31,8 @@ pub async fn dispatch(command: Command) -> ExitCode {
     };
     let outcome = match command {
         Command::Migrate => migrate::run(&config).await,
-        Command::Run | Command::Bot | Command::Worker | Command::Demo | Command::Admin { .. } => {
+        Command::Admin { command } => admin::run(&config, command).await,
+        Command::Run | Command::Bot | Command::Worker | Command::Demo => {
             eprintln!("neurocards: this command is not available yet");
             return ExitCode::FAILURE;
         }

@@ -1,20 +1,7 @@
-//! The binary's start-up: a bad setting stops it with one line naming the variable and exit
-//! code 2; `migrate` prepares either backend.
+//! A bad setting stops start-up with one line naming the variable and exit code 2.
 
-use neurocards_store::scratch::ScratchDatabase;
-use std::path::Path;
-use std::process::{Command, Output};
-
-/// Runs the real binary in `dir` with exactly `vars` set (no `.env`, no inherited settings).
-fn neurocards(dir: &Path, args: &[&str], vars: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_neurocards"));
-    command.args(args).current_dir(dir).env_clear();
-    if let Ok(path) = std::env::var("PATH") {
-        command.env("PATH", path);
-    }
-    command.envs(vars.iter().copied());
-    command.output().expect("run neurocards")
-}
+use crate::neurocards;
+use std::process::Output;
 
 fn assert_config_error(output: &Output, var: &str) {
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -82,38 +69,4 @@ fn secrets_never_reach_the_output() {
     for secret in ["SECRET-token-value", "kie-secret-key", "db-password"] {
         assert!(!all.contains(secret), "{secret} leaked: {all}");
     }
-}
-
-#[test]
-fn migrate_creates_the_default_sqlite_database() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let output = neurocards(dir.path(), &["migrate"], &[]);
-    assert!(output.status.success(), "{output:?}");
-    assert!(dir.path().join("data/neurocards.db").is_file());
-    // Running it again is a no-op that still succeeds.
-    assert!(neurocards(dir.path(), &["migrate"], &[]).status.success());
-}
-
-#[tokio::test]
-async fn migrate_prepares_postgres() {
-    let db = ScratchDatabase::postgres().await.expect("scratch database");
-    let url = match db.url() {
-        neurocards_core::config::DatabaseUrl::Postgres(url) => url.expose().to_owned(),
-        other => panic!("{other:?}"),
-    };
-    let dir = tempfile::tempdir().expect("tempdir");
-    let output = neurocards(dir.path(), &["migrate"], &[("DATABASE_URL", url.as_str())]);
-    assert!(output.status.success(), "{output:?}");
-    let store = neurocards_store::Store::connect(db.url())
-        .await
-        .expect("connect");
-    assert_eq!(
-        store
-            .job_counts(0)
-            .await
-            .expect("jobs table exists")
-            .total(),
-        0
-    );
-    store.close().await;
 }
