@@ -3,6 +3,7 @@
 
 mod admin;
 mod config;
+mod deploy;
 mod migrate;
 
 use std::path::Path;
