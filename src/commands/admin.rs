@@ -2,9 +2,10 @@
 
 use crate::cli::{AdminCommand, ExportCommand, JobsCommand};
 use anyhow::{Context, bail};
+use neurocards_admin::render_dashboard;
 use neurocards_core::UserId;
 use neurocards_core::config::Config;
-use neurocards_store::{Dashboard, Job, JobId, Store, User};
+use neurocards_store::{Job, JobId, Store, User};
 use std::fmt::Write as _;
 
 /// Runs one admin command.
@@ -45,75 +46,6 @@ async fn stats(store: &Store, json: bool) -> anyhow::Result<()> {
         print!("{}", render_dashboard(&board));
     }
     Ok(())
-}
-
-/// The dashboard as plain text.
-pub fn render_dashboard(b: &Dashboard) -> String {
-    let mut out = String::new();
-    let seconds = |s: Option<f64>| s.map_or("-".to_owned(), |s| format!("{s:.0} s"));
-    let kinds: Vec<String> = b
-        .videos_by_kind
-        .iter()
-        .map(|(kind, n)| format!("{kind} {n}"))
-        .collect();
-    let errors: Vec<String> = b
-        .top_errors_24h
-        .iter()
-        .map(|(class, n)| format!("{class} {n}"))
-        .collect();
-    let in_flight: i64 = b.live_workers.iter().map(|w| w.in_flight).sum();
-    let _ = writeln!(
-        out,
-        "users     total {}, new today {}, active 24h {}",
-        b.users_total, b.users_new_today, b.users_active_24h
-    );
-    let _ = writeln!(
-        out,
-        "videos    total {}, today {} ({})",
-        b.videos_total,
-        b.videos_today,
-        kinds.join(", ")
-    );
-    let _ = writeln!(
-        out,
-        "jobs      queued {}, in progress {}, failed 24h {}{}",
-        b.jobs_queued,
-        b.jobs_running,
-        b.jobs_failed_24h,
-        if errors.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", errors.join(", "))
-        }
-    );
-    let _ = writeln!(
-        out,
-        "workers   live {}, jobs in flight {in_flight}",
-        b.live_workers.len()
-    );
-    let _ = writeln!(
-        out,
-        "credits   today: granted {}, purchased {}, charged {}, refunded {}",
-        b.credits_today.granted,
-        b.credits_today.purchased,
-        b.credits_today.charged,
-        b.credits_today.refunded
-    );
-    let _ = writeln!(
-        out,
-        "          total: granted {}, purchased {}, charged {}, refunded {}",
-        b.credits_total.granted,
-        b.credits_total.purchased,
-        b.credits_total.charged,
-        b.credits_total.refunded
-    );
-    let _ = writeln!(
-        out,
-        "time      generation 24h: median {}, p90 {}",
-        seconds(b.generation_p50_s),
-        seconds(b.generation_p90_s)
-    );
-    out
 }
 
 async fn grant(store: &Store, who: &str, credits: i64, reason: &str) -> anyhow::Result<()> {

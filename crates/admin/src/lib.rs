@@ -1,0 +1,8 @@
+//! What operators look at: the dashboard as text (for `/admin` and `neurocards admin stats`)
+//! and daily charts as PNG images (drawn with an embedded font, so no system fonts needed).
+
+pub mod charts;
+pub mod dashboard;
+
+pub use charts::{ChartError, Series, daily_chart};
+pub use dashboard::render_dashboard;
