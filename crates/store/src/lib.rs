@@ -8,6 +8,7 @@
 //! - every balance change is a row of the append-only ledger, written with the change;
 //! - a failed job is refunded exactly once ([`Store::finish_failed`]).
 
+mod broadcasts;
 mod dashboard;
 mod dialogue;
 mod error;
@@ -20,6 +21,7 @@ pub mod scratch;
 mod users;
 mod wakeup;
 
+pub use broadcasts::{Broadcast, BroadcastProgress, BroadcastStart};
 pub use dashboard::{Credits, Dashboard, WorkerBeat};
 pub use error::StoreError;
 pub use model::{

@@ -3,6 +3,7 @@
 //! Each module is one capability; each `async fn` in it takes a fresh [`Fixture`] and is run
 //! once per backend by the `contract!` macro.
 
+mod broadcasts;
 mod charging;
 mod dashboard;
 mod dialogue;
