@@ -1,6 +1,7 @@
 //! What operators look at: the dashboard as text (for `/admin` and `neurocards admin stats`)
 //! and daily charts as PNG images (drawn with an embedded font, so no system fonts needed).
 
+pub mod alerts;
 pub mod broadcast;
 pub mod charts;
 pub mod dashboard;

@@ -172,6 +172,11 @@ impl Store {
         self.clock.now_ms()
     }
 
+    /// The store's notion of now (ms since epoch): the clock every timestamp uses.
+    pub fn now_ms(&self) -> i64 {
+        self.now()
+    }
+
     /// Begins a transaction that will write. SQLite takes the write lock up front, so two
     /// writers never deadlock upgrading a read lock.
     pub(crate) async fn begin_write(

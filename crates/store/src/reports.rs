@@ -176,3 +176,22 @@ impl Store {
             .collect()
     }
 }
+
+impl Store {
+    /// Jobs that ended since `since_ms`: (delivered, failed).
+    pub async fn outcomes_since(&self, since_ms: i64) -> Result<(i64, i64), StoreError> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT state, COUNT(*) FROM jobs WHERE finished_at >= $1 GROUP BY state",
+        )
+        .bind(since_ms)
+        .fetch_all(&self.pool)
+        .await?;
+        let count = |wanted: &str| {
+            rows.iter()
+                .filter(|(state, _)| state == wanted)
+                .map(|(_, n)| *n)
+                .sum::<i64>()
+        };
+        Ok((count("done"), count("failed")))
+    }
+}
