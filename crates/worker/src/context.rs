@@ -1,0 +1,29 @@
+//! What every job task shares: the store, the provider, the clients, the options.
+
+use crate::hub::CallbackHub;
+use crate::leases::Leases;
+use crate::options::WorkerOptions;
+use crate::storage::LocalStorage;
+use crate::telegram::Telegram;
+use neurocards_core::Language;
+use neurocards_providers::{PromptEnhancer, VideoProvider};
+use neurocards_store::Store;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub(crate) struct Ctx {
+    pub store: Store,
+    pub provider: Arc<dyn VideoProvider>,
+    pub enhancer: PromptEnhancer,
+    pub telegram: Telegram,
+    pub storage: LocalStorage,
+    pub hub: CallbackHub,
+    pub leases: Leases,
+    pub options: WorkerOptions,
+    /// `PUBLIC_BASE_URL` without its trailing slash, when callbacks are on.
+    pub callback_base: Option<String>,
+    pub default_language: Language,
+    pub worker_timeout: Duration,
+    /// Result downloads (the provider's CDN), direct.
+    pub downloads: reqwest::Client,
+}
