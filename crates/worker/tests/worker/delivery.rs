@@ -1,0 +1,154 @@
+//! Happy paths: a paid job becomes exactly one provider task and one delivered video with
+//! the again/menu buttons; the file_id is kept; the balance stays as charged. With
+//! callbacks on, the job asks about its task at most twice.
+
+use crate::{Harness, is_done};
+use neurocards_core::{JobKind, UserId};
+use neurocards_store::Dialect;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+async fn neurocard_is_made_once_and_delivered(dialect: Dialect) {
+    let h = Harness::new(dialect).await;
+    let job = h.paid_job(7, 2, JobKind::Neurocard).await;
+    let worker = h.start().await;
+    let done = h.finished(job.id).await;
+    worker.stop().await;
+
+    assert!(is_done(&done), "{done:?}");
+    let tasks = h.kie.tasks();
+    assert_eq!(tasks.len(), 1, "exactly one createTask");
+    let body = &tasks[0].body;
+    assert_eq!(body["model"], "kling-2.6/image-to-video");
+    assert_eq!(body["input"]["duration"], "5");
+    assert_eq!(body["input"]["aspect_ratio"], "16:9");
+    assert_eq!(
+        body["input"]["prompt"],
+        "ENHANCED: photosynthesis in a leaf"
+    );
+    let image = body["input"]["image_urls"][0].as_str().expect("image url");
+    assert!(
+        image.starts_with(&h.kie.url),
+        "the photo went through KIE's upload: {image}"
+    );
+    assert!(
+        !body.to_string().contains(crate::TOKEN),
+        "no Telegram file URL reaches KIE"
+    );
+
+    let videos = h.telegram.sent("sendVideo");
+    assert_eq!(videos.len(), 1);
+    assert_eq!(videos[0].chat_id, 7);
+    assert_eq!(videos[0].bytes, crate::fakes::VIDEO.len());
+    let buttons: Vec<&str> = videos[0].markup["inline_keyboard"]
+        .as_array()
+        .expect("keyboard")
+        .iter()
+        .filter_map(|row| row[0]["callback_data"].as_str())
+        .collect();
+    assert_eq!(buttons, ["again:neurocard", "back_to_menu"]);
+    assert!(
+        done.video_file_id
+            .as_deref()
+            .is_some_and(|id| id.starts_with("video-")),
+        "{done:?}"
+    );
+    assert!(done.result_url.is_some());
+    assert_eq!(done.provider_task_id.as_deref(), Some(tasks[0].id.as_str()));
+    let edits: Vec<String> = h
+        .telegram
+        .sent("editMessageText")
+        .into_iter()
+        .map(|m| m.text)
+        .collect();
+    assert!(
+        edits.iter().any(|t| t.contains("Making your neurocard")),
+        "{edits:?}"
+    );
+    assert!(edits.iter().any(|t| t.contains("sending")), "{edits:?}");
+    assert_eq!(h.store.balance(UserId(7)).await.expect("balance"), 1);
+    h.assert_ledger_balanced(7).await;
+}
+
+async fn reels_without_photo_is_text_to_video_in_9_16(dialect: Dialect) {
+    let h = Harness::new(dialect).await;
+    let job = h.paid_job(8, 1, JobKind::Reels).await;
+    let worker = h.start().await;
+    let done = h.finished(job.id).await;
+    worker.stop().await;
+
+    assert!(is_done(&done), "{done:?}");
+    let tasks = h.kie.tasks();
+    assert_eq!(tasks.len(), 1);
+    assert_eq!(tasks[0].body["model"], "kling-2.6/text-to-video");
+    assert_eq!(tasks[0].body["input"]["aspect_ratio"], "9:16");
+    assert!(tasks[0].body["input"].get("image_urls").is_none());
+    assert_eq!(h.kie.with(|s| s.uploads), 0);
+    let videos = h.telegram.sent("sendVideo");
+    assert_eq!(videos.len(), 1);
+    assert_eq!(
+        videos[0].markup["inline_keyboard"][0][0]["callback_data"],
+        "again:reels"
+    );
+    assert_eq!(h.store.balance(UserId(8)).await.expect("balance"), 0);
+    h.assert_ledger_balanced(8).await;
+}
+
+async fn callbacks_keep_status_queries_at_two_or_fewer(dialect: Dialect) {
+    let mut h = Harness::with_generation(dialect, Duration::from_millis(300)).await;
+    // The real HTTP server's callback route wakes the worker through its hub.
+    let hub: Arc<OnceLock<neurocards_worker::CallbackHub>> = Arc::default();
+    let waker_hub = hub.clone();
+    let waker: neurocards_web::JobWaker = Arc::new(move |job| {
+        if let Some(hub) = waker_hub.get() {
+            hub.notify(job);
+        }
+    });
+    let state = neurocards_web::HttpState {
+        store: h.store.clone(),
+        redis: None,
+        metrics: neurocards_core::metrics::Metrics::new(),
+        job_waker: Some(waker),
+        webhook: None,
+    };
+    let server = neurocards_web::HttpServer::bind("127.0.0.1:0".parse().expect("addr"), state)
+        .await
+        .expect("bind");
+    let addr = server.local_addr().expect("addr");
+    let stop_server = tokio_util::sync::CancellationToken::new();
+    tokio::spawn(server.serve(stop_server.clone()));
+    h.set("PUBLIC_BASE_URL", &format!("http://{addr}"));
+
+    let jobs = [
+        h.paid_job(21, 1, JobKind::Reels).await,
+        h.paid_job(22, 1, JobKind::Neurocard).await,
+    ];
+    let worker = h.worker().await;
+    assert!(hub.set(worker.callback_hub()).is_ok());
+    let running = Harness::spawn(worker);
+    for job in &jobs {
+        let done = h.finished(job.id).await;
+        assert!(is_done(&done), "{done:?}");
+        let task = done.provider_task_id.expect("task id");
+        let queries = h.kie.queries(&task);
+        assert!(queries <= 2, "{queries} status queries for {task}");
+        let sent = h
+            .kie
+            .tasks()
+            .into_iter()
+            .find(|t| t.id == task)
+            .expect("task");
+        assert_eq!(
+            sent.body["callBackUrl"],
+            format!("http://{addr}/kie/callback/{}", job.callback_token)
+        );
+    }
+    running.stop().await;
+    stop_server.cancel();
+}
+
+crate::both!(
+    neurocard_is_made_once_and_delivered,
+    reels_without_photo_is_text_to_video_in_9_16,
+    callbacks_keep_status_queries_at_two_or_fewer,
+);
