@@ -1,0 +1,1 @@
+pub struct FakeKie; pub struct KeyState; pub struct KieFault;
