@@ -127,7 +127,12 @@ fn jpeg_dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
 fn webp_dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
     let chunk = bytes.get(12..16)?;
     let le24 = |at: usize| -> Option<u32> {
-        Some(u32::from_le_bytes([*bytes.get(at)?, *bytes.get(at + 1)?, *bytes.get(at + 2)?, 0]))
+        Some(u32::from_le_bytes([
+            *bytes.get(at)?,
+            *bytes.get(at + 1)?,
+            *bytes.get(at + 2)?,
+            0,
+        ]))
     };
     match chunk {
         b"VP8X" => Some((le24(24)? + 1, le24(27)? + 1)),

@@ -64,7 +64,12 @@ pub(crate) async fn send_media(
                 )));
             }
             let main_id = largest_file_id(&file.object).unwrap_or_else(|| id.clone());
-            (file.kind, file.object.clone(), main_id, MediaSource::FileId(id))
+            (
+                file.kind,
+                file.object.clone(),
+                main_id,
+                MediaSource::FileId(id),
+            )
         }
         InputFile::Upload(part) => {
             let incoming = Incoming {
@@ -107,7 +112,11 @@ pub(crate) async fn send_media(
             text: caption,
             parse_mode,
             markup: markup.as_ref(),
-            media: Some(SentMedia { kind, file_id, source }),
+            media: Some(SentMedia {
+                kind,
+                file_id,
+                source,
+            }),
         },
         params,
     );
@@ -134,7 +143,13 @@ async fn download(state: &TgState, url: &str, wanted: MediaKind) -> Result<Incom
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
     let acceptable = match (wanted, mime.as_deref()) {
         (_, None) | (_, Some("application/octet-stream")) | (MediaKind::Document, _) => true,
         (MediaKind::Photo, Some(m)) => m.starts_with("image/"),
@@ -146,7 +161,10 @@ async fn download(state: &TgState, url: &str, wanted: MediaKind) -> Result<Incom
     if !acceptable {
         return Err(ApiError::bad_request("wrong type of the web page content"));
     }
-    if response.content_length().is_some_and(|len| len as usize > limit) {
+    if response
+        .content_length()
+        .is_some_and(|len| len as usize > limit)
+    {
         return Err(ApiError::too_large());
     }
     let bytes = response.bytes().await.map_err(|_| failed())?;
@@ -206,7 +224,11 @@ fn store_incoming(
                 object.insert("file_name".into(), json!(name));
             }
             let id = inner.store_file(MediaKind::Video, bytes, "mp4", object);
-            let object = inner.files.get(&id).map(|f| f.object.clone()).unwrap_or_default();
+            let object = inner
+                .files
+                .get(&id)
+                .map(|f| f.object.clone())
+                .unwrap_or_default();
             Ok((MediaKind::Video, object, id, source))
         }
         MediaKind::Animation if sniffed == "image/gif" || sniffed == "video/mp4" => {
@@ -219,7 +241,11 @@ fn store_incoming(
             object.insert("duration".into(), json!(1));
             object.insert("mime_type".into(), json!(sniffed));
             let id = inner.store_file(MediaKind::Animation, bytes, "mp4", object);
-            let object = inner.files.get(&id).map(|f| f.object.clone()).unwrap_or_default();
+            let object = inner
+                .files
+                .get(&id)
+                .map(|f| f.object.clone())
+                .unwrap_or_default();
             Ok((MediaKind::Animation, object, id, source))
         }
         // Anything else (and videos Telegram cannot read) arrives as a document.
@@ -228,11 +254,18 @@ fn store_incoming(
                 .filter(|m| !m.is_empty() && m != "application/octet-stream")
                 .unwrap_or_else(|| sniffed.to_owned());
             let mut object = Map::new();
-            object.insert("file_name".into(), json!(file_name.unwrap_or_else(|| "file".into())));
+            object.insert(
+                "file_name".into(),
+                json!(file_name.unwrap_or_else(|| "file".into())),
+            );
             object.insert("mime_type".into(), json!(mime));
             let extension = mime.rsplit('/').next().unwrap_or("bin").to_owned();
             let id = inner.store_file(MediaKind::Document, bytes, &extension, object);
-            let object = inner.files.get(&id).map(|f| f.object.clone()).unwrap_or_default();
+            let object = inner
+                .files
+                .get(&id)
+                .map(|f| f.object.clone())
+                .unwrap_or_default();
             Ok((MediaKind::Document, object, id, source))
         }
     }

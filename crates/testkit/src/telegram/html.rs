@@ -31,7 +31,9 @@ pub(crate) fn to_plain(html: &str) -> Result<String, ApiError> {
         let offset = html.len() - rest.len();
         match c {
             '<' => {
-                let end = rest.find('>').ok_or_else(|| parse_error(offset, "Unclosed start tag"))?;
+                let end = rest
+                    .find('>')
+                    .ok_or_else(|| parse_error(offset, "Unclosed start tag"))?;
                 let tag = &rest[1..end];
                 let (closing, body) = match tag.strip_prefix('/') {
                     Some(body) => (true, body),
@@ -65,7 +67,12 @@ pub(crate) fn to_plain(html: &str) -> Result<String, ApiError> {
                 rest = &rest[end + 1..];
             }
             '&' => {
-                let entities = [("&lt;", '<'), ("&gt;", '>'), ("&amp;", '&'), ("&quot;", '"')];
+                let entities = [
+                    ("&lt;", '<'),
+                    ("&gt;", '>'),
+                    ("&amp;", '&'),
+                    ("&quot;", '"'),
+                ];
                 match entities.iter().find(|(e, _)| rest.starts_with(e)) {
                     Some((entity, ch)) => {
                         out.push(*ch);
@@ -104,7 +111,10 @@ mod tests {
 
     #[test]
     fn strips_tags_and_rejects_bad_markup() {
-        assert_eq!(to_plain("<b>Hi</b> &lt;3 &amp; more").ok(), Some("Hi <3 & more".into()));
+        assert_eq!(
+            to_plain("<b>Hi</b> &lt;3 &amp; more").ok(),
+            Some("Hi <3 & more".into())
+        );
         assert_eq!(to_plain("<a href=\"x\">l</a>").ok(), Some("l".into()));
         assert!(to_plain("1 < 2").is_err());
         assert!(to_plain("<b>open").is_err());

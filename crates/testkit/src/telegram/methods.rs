@@ -64,7 +64,11 @@ pub(crate) fn visible_text(
     };
     let plain = match parse_mode.as_deref() {
         Some(mode) if mode.eq_ignore_ascii_case("html") => html::to_plain(&raw)?,
-        Some(mode) if mode.eq_ignore_ascii_case("markdownv2") || mode.eq_ignore_ascii_case("markdown") => raw,
+        Some(mode)
+            if mode.eq_ignore_ascii_case("markdownv2") || mode.eq_ignore_ascii_case("markdown") =>
+        {
+            raw
+        }
         Some(other) if !other.is_empty() => {
             return Err(ApiError::bad_request(&format!(
                 "unsupported parse_mode \"{other}\""
@@ -84,9 +88,9 @@ pub(crate) fn reply_markup(params: &Params) -> Result<Option<Value>, ApiError> {
         return Err(ApiError::bad_request("object expected as reply markup"));
     }
     if let Some(rows) = markup.get("inline_keyboard") {
-        let rows = rows
-            .as_array()
-            .ok_or_else(|| ApiError::bad_request("field \"inline_keyboard\" must be of type Array"))?;
+        let rows = rows.as_array().ok_or_else(|| {
+            ApiError::bad_request("field \"inline_keyboard\" must be of type Array")
+        })?;
         for row in rows {
             let row = row
                 .as_array()
@@ -110,9 +114,15 @@ pub(crate) fn reply_markup(params: &Params) -> Result<Option<Value>, ApiError> {
                             "inline keyboard button URL '{url}' is invalid: Wrong HTTP URL"
                         )));
                     }
-                } else if !["pay", "web_app", "switch_inline_query", "copy_text", "login_url"]
-                    .iter()
-                    .any(|k| button.get(k).is_some())
+                } else if ![
+                    "pay",
+                    "web_app",
+                    "switch_inline_query",
+                    "copy_text",
+                    "login_url",
+                ]
+                .iter()
+                .any(|k| button.get(k).is_some())
                 {
                     return Err(ApiError::bad_request(
                         "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard",
@@ -223,7 +233,9 @@ pub(crate) fn record(inner: &mut Inner, entry: Record<'_>, params: &Params) {
 pub(crate) fn send_message(state: &TgState, params: &Params) -> Result<Value, ApiError> {
     let chat_id = params.chat_id()?;
     let (text, parse_mode) = visible_text(params, "text")?;
-    let text = text.filter(|t| !t.trim().is_empty()).ok_or_else(|| ApiError::bad_request("message text is empty"))?;
+    let text = text
+        .filter(|t| !t.trim().is_empty())
+        .ok_or_else(|| ApiError::bad_request("message text is empty"))?;
     if text.chars().count() > 4096 {
         return Err(ApiError::bad_request("message is too long"));
     }
@@ -245,7 +257,11 @@ pub(crate) fn send_message(state: &TgState, params: &Params) -> Result<Value, Ap
 }
 
 /// The bot's own message `message_id` in `chat_id`, for editing.
-fn editable(inner: &mut Inner, chat_id: i64, message_id: i64) -> Result<&mut StoredMessage, ApiError> {
+fn editable(
+    inner: &mut Inner,
+    chat_id: i64,
+    message_id: i64,
+) -> Result<&mut StoredMessage, ApiError> {
     let message = inner
         .chats
         .get_mut(&chat_id)
@@ -278,12 +294,18 @@ pub(crate) fn edit_text(state: &TgState, params: &Params, field: &str) -> Result
     let mut inner = state.lock();
     let message = editable(&mut inner, chat_id, message_id)?;
     if field == "text" && message.json.get("text").is_none() {
-        return Err(ApiError::bad_request("there is no text in the message to edit"));
+        return Err(ApiError::bad_request(
+            "there is no text in the message to edit",
+        ));
     }
     if field == "caption" && message.json.get("text").is_some() {
-        return Err(ApiError::bad_request("there is no caption in the message to edit"));
+        return Err(ApiError::bad_request(
+            "there is no caption in the message to edit",
+        ));
     }
-    let new_markup = markup.clone().filter(|m| m.get("inline_keyboard").is_some());
+    let new_markup = markup
+        .clone()
+        .filter(|m| m.get("inline_keyboard").is_some());
     let same_text = message.json.get(field).and_then(Value::as_str) == text.as_deref();
     let same_markup = message.json.get("reply_markup") == new_markup.as_ref();
     if same_text && same_markup {
@@ -308,7 +330,11 @@ pub(crate) fn edit_text(state: &TgState, params: &Params, field: &str) -> Result
     }
     json["edit_date"] = json!(unix_now());
     let result = json.clone();
-    let method = if field == "text" { "editMessageText" } else { "editMessageCaption" };
+    let method = if field == "text" {
+        "editMessageText"
+    } else {
+        "editMessageCaption"
+    };
     let entry = Record {
         text,
         parse_mode,
@@ -363,7 +389,11 @@ pub(crate) fn delete_message(state: &TgState, params: &Params) -> Result<Value, 
     if removed.is_none() {
         return Err(ApiError::bad_request("message to delete not found"));
     }
-    record(&mut inner, Record::new("deleteMessage", chat_id, message_id), params);
+    record(
+        &mut inner,
+        Record::new("deleteMessage", chat_id, message_id),
+        params,
+    );
     Ok(json!(true))
 }
 
@@ -459,14 +489,19 @@ pub(crate) fn send_invoice(state: &TgState, params: &Params) -> Result<Value, Ap
     Ok(message)
 }
 
-pub(crate) fn answer_pre_checkout_query(state: &TgState, params: &Params) -> Result<Value, ApiError> {
+pub(crate) fn answer_pre_checkout_query(
+    state: &TgState,
+    params: &Params,
+) -> Result<Value, ApiError> {
     let id = params
         .str("pre_checkout_query_id")
         .ok_or_else(|| ApiError::bad_request("query_id is empty"))?;
     let ok = params.bool("ok");
     let error_message = params.str("error_message").filter(|m| !m.is_empty());
     if !ok && error_message.is_none() {
-        return Err(ApiError::bad_request("error_message is required when ok is false"));
+        return Err(ApiError::bad_request(
+            "error_message is required when ok is false",
+        ));
     }
     let mut inner = state.lock();
     if inner.open_pre_checkouts.remove(&id).is_none() {
@@ -507,7 +542,10 @@ pub(crate) fn set_my_commands(state: &TgState, params: &Params) -> Result<Value,
         if !valid {
             return Err(ApiError::bad_request("BOT_COMMAND_INVALID"));
         }
-        let description = command.get("description").and_then(Value::as_str).unwrap_or("");
+        let description = command
+            .get("description")
+            .and_then(Value::as_str)
+            .unwrap_or("");
         if !(1..=256).contains(&description.chars().count()) {
             return Err(ApiError::bad_request("BOT_COMMAND_DESCRIPTION_INVALID"));
         }
@@ -519,7 +557,12 @@ pub(crate) fn set_my_commands(state: &TgState, params: &Params) -> Result<Value,
 
 pub(crate) fn get_my_commands(state: &TgState, params: &Params) -> Result<Value, ApiError> {
     let key = commands_key(params)?;
-    Ok(state.lock().commands.get(&key).cloned().unwrap_or_else(|| json!([])))
+    Ok(state
+        .lock()
+        .commands
+        .get(&key)
+        .cloned()
+        .unwrap_or_else(|| json!([])))
 }
 
 pub(crate) fn delete_my_commands(state: &TgState, params: &Params) -> Result<Value, ApiError> {

@@ -10,11 +10,13 @@ mod params;
 mod reply;
 mod server;
 mod state;
-mod user_api;
 mod updates;
+mod user_api;
 
 pub use faults::{DEFAULT_UPLOAD_LIMIT, TgFault};
-pub use state::{AnsweredCallback, Button, MediaKind, MediaSource, PreCheckoutAnswer, Sent, SentMedia};
+pub use state::{
+    AnsweredCallback, Button, MediaKind, MediaSource, PreCheckoutAnswer, Sent, SentMedia,
+};
 pub use user_api::{InjectError, Injected, SimUser};
 
 use crate::server::Server;
@@ -111,7 +113,10 @@ impl FakeTelegram {
         let server = Server::start(server::router(state.clone()))
             .await
             .expect("bind a local port for the Telegram fake");
-        tokio::spawn(updates::deliver_webhooks(state.clone(), server.shutdown_signal()));
+        tokio::spawn(updates::deliver_webhooks(
+            state.clone(),
+            server.shutdown_signal(),
+        ));
         Self {
             state,
             server: Arc::new(server),
@@ -144,7 +149,12 @@ impl FakeTelegram {
     }
 
     /// Presses an inline button of bot message `message_id` in private chat `chat_id`.
-    pub fn press(&self, chat_id: i64, message_id: i64, data: &str) -> Result<Injected, InjectError> {
+    pub fn press(
+        &self,
+        chat_id: i64,
+        message_id: i64,
+        data: &str,
+    ) -> Result<Injected, InjectError> {
         self.user(chat_id).press(message_id, data)
     }
 
@@ -170,7 +180,15 @@ impl FakeTelegram {
     /// The message `message_id` of `chat_id` as Telegram currently shows it.
     pub fn message(&self, chat_id: i64, message_id: i64) -> Option<Value> {
         let inner = self.state.lock();
-        Some(inner.chats.get(&chat_id)?.messages.get(&message_id)?.json.clone())
+        Some(
+            inner
+                .chats
+                .get(&chat_id)?
+                .messages
+                .get(&message_id)?
+                .json
+                .clone(),
+        )
     }
 
     /// Waits for the next entry of `chat_id`'s transcript that matches `predicate`.
@@ -262,12 +280,33 @@ impl FakeTelegram {
 
     /// The bytes behind a `file_id`.
     pub fn file_bytes(&self, file_id: &str) -> Option<Bytes> {
-        self.state.lock().files.get(file_id).map(|f| f.bytes.clone())
+        self.state
+            .lock()
+            .files
+            .get(file_id)
+            .map(|f| f.bytes.clone())
     }
 
     /// Updates injected but not yet confirmed by `getUpdates`/delivered to the webhook.
     pub fn pending_updates(&self) -> usize {
         self.state.lock().updates.len()
+    }
+
+    /// Waits until every injected update was confirmed by polling or delivered to (or given
+    /// up by) the webhook; `false` on timeout.
+    pub async fn wait_no_pending_updates(&self, timeout: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut changes = self.state.sent_changed.subscribe();
+        loop {
+            changes.borrow_and_update();
+            if self.pending_updates() == 0 {
+                return true;
+            }
+            tokio::select! {
+                changed = changes.changed() => if changed.is_err() { return false; },
+                _ = tokio::time::sleep_until(deadline) => return self.pending_updates() == 0,
+            }
+        }
     }
 
     /// The webhook URL, if one is set.

@@ -40,7 +40,9 @@ impl Params {
         let mut params = Params::default();
         if let Some(query) = request.uri().query() {
             for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
-                params.fields.insert(k.into_owned(), Value::String(v.into_owned()));
+                params
+                    .fields
+                    .insert(k.into_owned(), Value::String(v.into_owned()));
             }
         }
         let content_type = request
@@ -59,7 +61,9 @@ impl Params {
                     Ok(Some(field)) => field,
                     Ok(None) => break,
                     Err(e) => {
-                        return Err(ApiError::bad_request(&format!("can't parse multipart: {e}")));
+                        return Err(ApiError::bad_request(&format!(
+                            "can't parse multipart: {e}"
+                        )));
                     }
                 };
                 let name = field.name().unwrap_or("").to_owned();
@@ -103,7 +107,9 @@ impl Params {
             }
         } else {
             for (k, v) in url::form_urlencoded::parse(&body) {
-                params.fields.insert(k.into_owned(), Value::String(v.into_owned()));
+                params
+                    .fields
+                    .insert(k.into_owned(), Value::String(v.into_owned()));
             }
         }
         Ok(params)

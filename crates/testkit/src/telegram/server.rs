@@ -91,6 +91,7 @@ async fn call(
         let chat_id = params.as_ref().ok().and_then(|p| p.chat_id().ok());
         inner.faults.check(method, chat_id)
     };
+    state.notify_sent();
     let response = match (verdict, params) {
         (Verdict::Drop, _) => match kill {
             Some(kill) => kill.drop_connection().await,

@@ -329,7 +329,8 @@ impl Inner {
                 .get(&chat_id)
                 .cloned()
                 .unwrap_or_else(|| UserProfile::new(chat_id));
-            let mut chat = json!({ "id": chat_id, "type": "private", "first_name": profile.first_name });
+            let mut chat =
+                json!({ "id": chat_id, "type": "private", "first_name": profile.first_name });
             if let Some(v) = profile.last_name {
                 chat["last_name"] = json!(v);
             }

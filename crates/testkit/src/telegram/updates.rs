@@ -107,8 +107,17 @@ pub(crate) async fn get_updates(state: &Arc<TgState>, params: &Params) -> Result
             let filter = inner.allowed_updates.clone();
             inner.updates.retain(|u| allowed(filter.as_ref(), u));
             let batch: Vec<Value> = if offset < 0 {
-                let skip = inner.updates.len().saturating_sub(offset.unsigned_abs() as usize);
-                inner.updates.iter().skip(skip).take(limit).cloned().collect()
+                let skip = inner
+                    .updates
+                    .len()
+                    .saturating_sub(offset.unsigned_abs() as usize);
+                inner
+                    .updates
+                    .iter()
+                    .skip(skip)
+                    .take(limit)
+                    .cloned()
+                    .collect()
             } else {
                 inner.updates.iter().take(limit).cloned().collect()
             };
@@ -134,7 +143,9 @@ pub(crate) fn set_webhook(state: &TgState, params: &Params) -> Result<Value, Api
         return Ok(json!(true));
     }
     if !(url.starts_with("https://") || url.starts_with("http://")) {
-        return Err(ApiError::bad_request("bad webhook: An HTTPS URL must be provided for webhook"));
+        return Err(ApiError::bad_request(
+            "bad webhook: An HTTPS URL must be provided for webhook",
+        ));
     }
     if let Some(secret) = params.str("secret_token") {
         let valid = (1..=256).contains(&secret.len())
@@ -142,7 +153,9 @@ pub(crate) fn set_webhook(state: &TgState, params: &Params) -> Result<Value, Api
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
         if !valid {
-            return Err(ApiError::bad_request("secret token contains unallowed characters"));
+            return Err(ApiError::bad_request(
+                "secret token contains unallowed characters",
+            ));
         }
     }
     inner.webhook = Some(Webhook {
@@ -170,7 +183,9 @@ pub(crate) fn webhook_info(state: &TgState) -> Value {
     let inner = state.lock();
     let pending = inner.updates.len();
     match &inner.webhook {
-        None => json!({ "url": "", "has_custom_certificate": false, "pending_update_count": pending }),
+        None => {
+            json!({ "url": "", "has_custom_certificate": false, "pending_update_count": pending })
+        }
         Some(hook) => {
             let mut info = json!({
                 "url": hook.url,
@@ -221,7 +236,10 @@ pub(crate) async fn deliver_webhooks(state: Arc<TgState>, mut shutdown: watch::R
         };
         let error = match outcome {
             Ok(response) if response.status().is_success() => None,
-            Ok(response) => Some(format!("Wrong response from the webhook: {}", response.status())),
+            Ok(response) => Some(format!(
+                "Wrong response from the webhook: {}",
+                response.status()
+            )),
             Err(e) if e.is_connect() => Some("Connection refused".to_owned()),
             Err(e) => Some(format!("Failed to deliver: {e}")),
         };

@@ -147,7 +147,11 @@ impl SimUser {
         let mut fields = Map::new();
         fields.insert("text".into(), json!(text));
         if text.starts_with('/') {
-            let command_len = text.split_whitespace().next().map(|c| c.encode_utf16().count()).unwrap_or(0);
+            let command_len = text
+                .split_whitespace()
+                .next()
+                .map(|c| c.encode_utf16().count())
+                .unwrap_or(0);
             fields.insert(
                 "entities".into(),
                 json!([{ "type": "bot_command", "offset": 0, "length": command_len }]),
@@ -169,7 +173,11 @@ impl SimUser {
     pub fn send_photo(&self, caption: Option<&str>) -> Injected {
         let sizes = {
             let mut inner = self.state.lock();
-            let entries = [(media::JPEG_90, 90, 68), (media::JPEG_320, 320, 240), (media::JPEG, 640, 480)];
+            let entries = [
+                (media::JPEG_90, 90, 68),
+                (media::JPEG_320, 320, 240),
+                (media::JPEG, 640, 480),
+            ];
             let ids: Vec<String> = entries
                 .iter()
                 .map(|(bytes, w, h)| {
@@ -195,9 +203,18 @@ impl SimUser {
     }
 
     /// Sends any image as a photo (sizes are computed, every size serves these bytes).
-    pub fn send_photo_bytes(&self, bytes: &[u8], caption: Option<&str>) -> Result<Injected, InjectError> {
+    pub fn send_photo_bytes(
+        &self,
+        bytes: &[u8],
+        caption: Option<&str>,
+    ) -> Result<Injected, InjectError> {
         let (width, height) = media::image_dimensions(bytes).ok_or(InjectError::NotAnImage)?;
-        let sizes = photo_sizes(&mut self.state.lock(), Bytes::copy_from_slice(bytes), width, height);
+        let sizes = photo_sizes(
+            &mut self.state.lock(),
+            Bytes::copy_from_slice(bytes),
+            width,
+            height,
+        );
         Ok(self.inject_media("photo", sizes, caption))
     }
 
@@ -239,10 +256,20 @@ impl SimUser {
         self.inject_media("voice", object, None)
     }
 
-    fn store(&self, kind: MediaKind, bytes: &[u8], extension: &str, object: Map<String, Value>) -> Value {
+    fn store(
+        &self,
+        kind: MediaKind,
+        bytes: &[u8],
+        extension: &str,
+        object: Map<String, Value>,
+    ) -> Value {
         let mut inner = self.state.lock();
         let id = inner.store_file(kind, Bytes::copy_from_slice(bytes), extension, object);
-        inner.files.get(&id).map(|f| f.object.clone()).unwrap_or_default()
+        inner
+            .files
+            .get(&id)
+            .map(|f| f.object.clone())
+            .unwrap_or_default()
     }
 
     fn inject_media(&self, field: &str, object: Value, caption: Option<&str>) -> Injected {
@@ -265,7 +292,10 @@ impl SimUser {
                 .and_then(|c| c.messages.get(&message_id))
                 .map(|m| m.json.clone())
         };
-        let message = message.ok_or(InjectError::NoSuchMessage { chat_id, message_id })?;
+        let message = message.ok_or(InjectError::NoSuchMessage {
+            chat_id,
+            message_id,
+        })?;
         let buttons = inline_buttons(message.get("reply_markup"));
         let available: Vec<String> = buttons
             .iter()
@@ -292,9 +322,9 @@ impl SimUser {
             .get(&chat_id)
             .and_then(|c| c.messages.get(&message_id))
             .map(|m| m.json.clone())
-            .unwrap_or_else(|| {
-                json!({ "chat": inner.chat_json(chat_id), "message_id": message_id, "date": 0 })
-            });
+            .unwrap_or_else(
+                || json!({ "chat": inner.chat_json(chat_id), "message_id": message_id, "date": 0 }),
+            );
         let query_id = format!("{}{}", chat_id.unsigned_abs(), random_id(8));
         inner.open_callbacks.insert(query_id.clone(), chat_id);
         let query = json!({
@@ -316,7 +346,9 @@ impl SimUser {
     pub fn pre_checkout(&self, currency: &str, total_amount: u32, payload: &str) -> Injected {
         let mut inner = self.state.lock();
         let query_id = format!("{}{}", self.profile.id.unsigned_abs(), random_id(10));
-        inner.open_pre_checkouts.insert(query_id.clone(), self.profile.id);
+        inner
+            .open_pre_checkouts
+            .insert(query_id.clone(), self.profile.id);
         let query = json!({
             "id": query_id,
             "from": self.profile.user_json(),
