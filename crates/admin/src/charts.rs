@@ -2,6 +2,7 @@
 //!
 //! The font is compiled in (DejaVu Sans Mono), so charts render the same on a bare VPS.
 
+use neurocards_core::clock::month_day;
 use neurocards_store::DayCount;
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
@@ -41,19 +42,6 @@ pub enum ChartError {
 
 fn draw_error(e: impl std::fmt::Display) -> ChartError {
     ChartError::Draw(e.to_string())
-}
-
-/// `month-day` of a day number (days since 1970-01-01), by the civil-from-days algorithm.
-fn month_day(day: i64) -> String {
-    let z = day + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    format!("{m:02}-{d:02}")
 }
 
 /// Draws `series` over the `days` days ending with `last_day` and returns the PNG bytes.

@@ -1,0 +1,178 @@
+//! The bot as a value: its settings, its connections, and the one entry point every update
+//! goes through ([`BotApp::handle`]), whether it came by long polling or by webhook.
+
+use crate::dialogue_storage::{DialogueStorageError, StoreStorage};
+use crate::flood::FloodLimits;
+use neurocards_core::config::Config;
+use neurocards_core::metrics::Metrics;
+use neurocards_core::{Language, PriceTable};
+use neurocards_ephemeral::Ephemeral;
+use neurocards_store::{Store, StoreError};
+use std::path::PathBuf;
+use std::sync::Arc;
+use teloxide::adaptors::Throttle;
+use teloxide::adaptors::throttle::Limits;
+use teloxide::prelude::*;
+use teloxide::types::Update;
+
+/// The Bot API client every handler sends through: Telegram's flood limits (1 message/s
+/// per chat, 30/s overall) are kept, and 429 answers are waited out and retried.
+pub type Tg = Throttle<Bot>;
+
+/// Why an update could not be handled.
+#[derive(Debug, thiserror::Error)]
+pub enum BotError {
+    /// The database failed.
+    #[error("database")]
+    Store(#[from] StoreError),
+    /// The dialogue state could not be read or written.
+    #[error("dialogue state")]
+    Dialogue(#[from] DialogueStorageError),
+    /// Telegram refused a call or could not be reached.
+    #[error("Telegram")]
+    Telegram(#[from] teloxide::RequestError),
+    /// An update that is not valid JSON for an `Update`.
+    #[error("malformed update")]
+    Malformed(#[from] serde_json::Error),
+    /// `BOT_TOKEN` is not set.
+    #[error("BOT_TOKEN is required by the bot")]
+    MissingToken,
+}
+
+/// The bot's settings, from the configuration.
+#[derive(Debug, Clone)]
+pub struct BotSettings {
+    /// Credits a new user receives.
+    pub free_credits: i64,
+    /// What each generation costs.
+    pub prices: PriceTable,
+    /// Language of users whose Telegram language we do not speak.
+    pub default_language: Language,
+    /// Shown in /help and the buy screen.
+    pub support_contact: Option<String>,
+    /// Sent to new users by file id.
+    pub welcome_video_file_id: Option<String>,
+    /// Uploaded once for new users, then sent by its cached file id.
+    pub welcome_video_path: Option<PathBuf>,
+    /// Claims after which a job fails.
+    pub max_attempts: i64,
+    /// When a flooding user is paused.
+    pub flood: FloodLimits,
+    /// Outgoing message limits.
+    pub limits: Limits,
+}
+
+impl BotSettings {
+    /// The settings for `config`, with Telegram's own message limits.
+    pub fn from_config(config: &Config) -> BotSettings {
+        BotSettings {
+            free_credits: config.free_credits,
+            prices: PriceTable::default(),
+            default_language: config.default_language,
+            support_contact: config.support_contact.clone(),
+            welcome_video_file_id: config.welcome_video_file_id.clone(),
+            welcome_video_path: config.welcome_video_path.clone(),
+            max_attempts: 3,
+            flood: FloodLimits::default(),
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// The Telegram bot. Cheap to clone.
+#[derive(Clone)]
+pub struct BotApp {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub store: Store,
+    pub tg: Tg,
+    /// Unthrottled client for getUpdates, getFile and downloads.
+    pub raw: Bot,
+    pub dialogues: Arc<StoreStorage>,
+    pub shared: Ephemeral,
+    pub settings: BotSettings,
+    /// The bot's `@username`, for referral links.
+    pub username: String,
+    pub metrics: Metrics,
+}
+
+impl BotApp {
+    /// Connects to Telegram (getMe checks the token) and prepares the bot.
+    pub async fn new(
+        config: &Config,
+        store: Store,
+        shared: Ephemeral,
+        metrics: Metrics,
+        settings: BotSettings,
+    ) -> Result<BotApp, BotError> {
+        let token = config.bot_token.as_ref().ok_or(BotError::MissingToken)?;
+        let raw = Bot::new(token.expose()).set_api_url(config.telegram_api_url.clone());
+        let me = raw.get_me().await?;
+        let username = me.username.clone().unwrap_or_default();
+        let tg = Throttle::new_spawn(raw.clone(), settings.limits.clone());
+        Ok(BotApp {
+            inner: Arc::new(Inner {
+                dialogues: StoreStorage::new(store.clone()),
+                store,
+                tg,
+                raw,
+                shared,
+                settings,
+                username,
+                metrics,
+            }),
+        })
+    }
+
+    /// The bot's `@username`, without the `@`.
+    pub fn username(&self) -> &str {
+        &self.inner.username
+    }
+
+    /// Registers the command menu in Russian and English (and the default for the rest).
+    pub async fn register_commands(&self) -> Result<(), BotError> {
+        use teloxide::types::BotCommand;
+        let list = |language: Language| -> Vec<BotCommand> {
+            crate::texts::texts(language)
+                .commands
+                .iter()
+                .map(|(command, description)| BotCommand::new(*command, *description))
+                .collect()
+        };
+        for language in [Language::Ru, Language::En] {
+            self.inner
+                .raw
+                .set_my_commands(list(language))
+                .language_code(language.as_str())
+                .await?;
+        }
+        self.inner
+            .raw
+            .set_my_commands(list(self.inner.settings.default_language))
+            .await?;
+        Ok(())
+    }
+
+    /// Handles one update to completion: what the user sees and what the store records.
+    pub async fn handle(&self, update: Update) -> Result<(), BotError> {
+        crate::router::route(&self.inner, update).await
+    }
+
+    /// Handles one update given as the Bot API's JSON (webhook mode).
+    pub async fn handle_json(&self, update: serde_json::Value) -> Result<(), BotError> {
+        let update: Update = serde_json::from_value(update)?;
+        self.handle(update).await
+    }
+
+    /// Webhook mode: asks Telegram to POST updates to `url` with `secret`.
+    pub async fn set_webhook(&self, url: url::Url, secret: &str) -> Result<(), BotError> {
+        self.inner
+            .raw
+            .set_webhook(url)
+            .secret_token(secret.to_owned())
+            .await?;
+        Ok(())
+    }
+}
