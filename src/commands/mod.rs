@@ -1,7 +1,11 @@
 //! One module per subcommand; this one routes to them and turns failures into exit codes.
 
 mod admin;
+mod demo;
 mod migrate;
+mod serve;
+mod shutdown;
+mod webhook;
 
 use crate::cli::Command;
 use neurocards_core::config::{Config, ConfigError, Needs};
@@ -22,19 +26,17 @@ pub fn init_logging() {
 
 /// Runs one subcommand to its end.
 pub async fn dispatch(command: Command) -> ExitCode {
-    let needs = Needs {
-        bot_token: matches!(command, Command::Run | Command::Bot),
-    };
-    let config = match Config::from_env(needs) {
-        Ok(config) => config,
-        Err(error) => return config_failure(&error),
-    };
     let outcome = match command {
-        Command::Migrate => migrate::run(&config).await,
-        Command::Admin { command } => admin::run(&config, command).await,
-        Command::Run | Command::Bot | Command::Worker | Command::Demo => {
-            eprintln!("neurocards: this command is not available yet");
-            return ExitCode::FAILURE;
+        // The demo brings its own settings: the operator's environment must not leak in.
+        Command::Demo => demo::run().await,
+        command => {
+            let needs = Needs {
+                bot_token: matches!(command, Command::Run | Command::Bot | Command::Worker),
+            };
+            match Config::from_env(needs) {
+                Ok(config) => with_config(command, &config).await,
+                Err(error) => return config_failure(&error),
+            }
         }
     };
     match outcome {
@@ -44,6 +46,48 @@ pub async fn dispatch(command: Command) -> ExitCode {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+async fn with_config(command: Command, config: &Config) -> anyhow::Result<()> {
+    use serve::Parts;
+    match command {
+        Command::Migrate => migrate::run(config).await,
+        Command::Admin { command } => admin::run(config, command).await,
+        Command::Run => {
+            serve::run(
+                "run",
+                config,
+                Parts {
+                    bot: true,
+                    worker: true,
+                },
+            )
+            .await
+        }
+        Command::Bot => {
+            serve::run(
+                "bot",
+                config,
+                Parts {
+                    bot: true,
+                    worker: false,
+                },
+            )
+            .await
+        }
+        Command::Worker => {
+            serve::run(
+                "worker",
+                config,
+                Parts {
+                    bot: false,
+                    worker: true,
+                },
+            )
+            .await
+        }
+        Command::Demo => demo::run().await,
     }
 }
 

@@ -162,7 +162,9 @@ impl BotApp {
 
     /// Handles one update given as the Bot API's JSON (webhook mode).
     pub async fn handle_json(&self, update: serde_json::Value) -> Result<(), BotError> {
-        let update: Update = serde_json::from_value(update)?;
+        // teloxide's `UpdateKind` only deserializes from text: from a `Value` every update
+        // would come out as `UpdateKind::Error`.
+        let update: Update = serde_json::from_str(&update.to_string())?;
         self.handle(update).await
     }
 

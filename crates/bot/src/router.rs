@@ -22,6 +22,11 @@ pub(crate) async fn route(app: &Inner, update: Update) -> Result<(), BotError> {
             app.metrics.update_handled("callback_query");
             on_callback(app, query).await
         }
+        UpdateKind::Error(value) => {
+            app.metrics.update_handled("unparsed");
+            tracing::warn!(update = update.id.0, keys = ?value.as_object().map(|o| o.keys().collect::<Vec<_>>()), "an update teloxide cannot parse");
+            Ok(())
+        }
         _ => {
             app.metrics.update_handled("other");
             Ok(())

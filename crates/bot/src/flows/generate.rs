@@ -280,10 +280,11 @@ pub(crate) async fn confirm(
                     ("minutes", &rough_wait_minutes(position)),
                 ],
             );
-            turn.edit(message, text, None).await?;
+            // Recorded before the edit, so the worker's progress edits find the message.
             store
                 .set_progress_message(job.id, i64::from(message.0))
                 .await?;
+            turn.edit(message, text, None).await?;
             Ok(None)
         }
         ChargeOutcome::Duplicate(_) => Ok(None),

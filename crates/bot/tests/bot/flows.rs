@@ -1,0 +1,192 @@
+//! Making videos: a new user's neurocards until the credits run out, a Reels clip with and
+//! without a photo, and double taps that must never charge twice.
+
+use crate::{Harness, both};
+use neurocards_core::{JobKind, JobState};
+use neurocards_store::Dialect;
+
+both!(
+    new_user_makes_neurocards_until_the_credits_run_out,
+    reels_from_text_and_from_a_first_frame,
+    double_taps_on_confirm_charge_once,
+    a_redelivered_confirm_update_charges_once,
+);
+
+async fn new_user_makes_neurocards_until_the_credits_run_out(dialect: Dialect) {
+    let h = Harness::new(dialect).await;
+    let bot = h.start().await;
+    let ann = h.tg.user(1001).first_name("Ann").language_code(Some("en"));
+
+    let confirmation = h
+        .neurocard_confirmation(&ann, "How photosynthesis works")
+        .await;
+    let welcome = h.tg.sent(1001);
+    assert!(
+        welcome[0].text().contains("2 free credits"),
+        "{}",
+        welcome[0].text()
+    );
+    assert!(confirmation.text().contains("How photosynthesis works"));
+    assert!(confirmation.text().contains("Balance: 2"));
+    assert_eq!(
+        h.balance(1001).await,
+        2,
+        "nothing charged before confirming"
+    );
+
+    h.press(&ann, &confirmation, "confirm");
+    let queued = h.expect_text(1001, "in the queue").await;
+    assert_eq!(
+        queued.message_id, confirmation.message_id,
+        "the confirmation becomes the progress message"
+    );
+    let jobs = h.jobs(1001).await;
+    assert_eq!(jobs.len(), 1);
+    let job = &jobs[0];
+    assert_eq!(job.kind, JobKind::Neurocard);
+    assert_eq!(job.state, JobState::Queued);
+    assert_eq!(job.user_prompt, "How photosynthesis works");
+    assert_eq!(job.duration_s, 5);
+    assert_eq!(job.aspect_ratio, "16:9");
+    assert_eq!(job.progress_message_id, Some(confirmation.message_id));
+    let photo = job
+        .input_file_id
+        .as_deref()
+        .expect("the photo is the input");
+    assert!(
+        h.tg.file_bytes(photo)
+            .is_some_and(|b| b.len() == neurocards_testkit::media::JPEG.len()),
+        "the largest size is used"
+    );
+    assert_eq!(h.balance(1001).await, 1);
+
+    // Again from the menu: the 10-second option costs 2, more than is left; 5 s fits.
+    let second = h.neurocard_confirmation(&ann, "The water cycle").await;
+    h.press(&ann, &second, "duration:10");
+    let edited = h
+        .expect(1001, |m| m.is_edit() && m.text().contains("Length: 10 s"))
+        .await;
+    assert!(edited.text().contains("Cost: 2"));
+    h.press(&ann, &second, "confirm");
+    h.expect_text(1001, "Not enough credits").await;
+    assert_eq!(
+        h.jobs(1001).await.len(),
+        1,
+        "nothing queued without credits"
+    );
+    h.press(&ann, &second, "duration:5");
+    h.expect(1001, |m| m.is_edit() && m.text().contains("Length: 5 s"))
+        .await;
+    h.press(&ann, &second, "confirm");
+    h.expect_text(1001, "in the queue").await;
+    assert_eq!(h.balance(1001).await, 0);
+
+    let third = h.neurocard_confirmation(&ann, "Volcanoes").await;
+    h.press(&ann, &third, "confirm");
+    let refused = h.expect_text(1001, "Not enough credits").await;
+    assert!(
+        refused.callback_data().contains(&"buy"),
+        "the buy button is offered"
+    );
+    assert_eq!(h.jobs(1001).await.len(), 2);
+    assert_eq!(h.balance(1001).await, 0);
+    bot.stop().await;
+}
+
+async fn reels_from_text_and_from_a_first_frame(dialect: Dialect) {
+    let h = Harness::new(dialect).await;
+    let bot = h.start().await;
+    let bob = h.tg.user(1002).first_name("Bob").language_code(Some("en"));
+    bob.send_command("start", None);
+    let menu = h.expect_button(1002, "generate_reels").await;
+
+    h.press(&bob, &menu, "generate_reels");
+    h.expect_text(1002, "idea").await;
+    bob.send_text("A cat surfing a wave at sunset");
+    let ask_photo = h.expect_button(1002, "skip_photo").await;
+    h.press(&bob, &ask_photo, "skip_photo");
+    let confirmation = h.expect_button(1002, "confirm").await;
+    assert!(confirmation.text().contains("from text"));
+    h.press(&bob, &confirmation, "confirm");
+    h.expect_text(1002, "in the queue").await;
+
+    h.press(&bob, &menu, "generate_reels");
+    h.expect_text(1002, "idea").await;
+    bob.send_text("The same cat, now skiing");
+    h.expect_button(1002, "skip_photo").await;
+    bob.send_photo(None);
+    let confirmation = h.expect_button(1002, "confirm").await;
+    assert!(confirmation.text().contains("with a photo"));
+    h.press(&bob, &confirmation, "confirm");
+    h.expect_text(1002, "in the queue").await;
+
+    let jobs = h.jobs(1002).await;
+    assert_eq!(jobs.len(), 2);
+    assert!(
+        jobs.iter()
+            .all(|j| j.kind == JobKind::Reels && j.aspect_ratio == "9:16")
+    );
+    assert_eq!(jobs[1].input_file_id, None, "the first clip is text-only");
+    assert!(
+        jobs[0].input_file_id.is_some(),
+        "the second starts from the photo"
+    );
+    assert_eq!(jobs[1].user_prompt, "A cat surfing a wave at sunset");
+    bot.stop().await;
+}
+
+async fn double_taps_on_confirm_charge_once(dialect: Dialect) {
+    let h = Harness::new(dialect).await;
+    let bot = h.start().await;
+    let eve = h.tg.user(1003).first_name("Eve").language_code(Some("en"));
+    let confirmation = h.neurocard_confirmation(&eve, "Double tap").await;
+    // Two presses of the same button: two callback queries, as two fast taps make.
+    h.press(&eve, &confirmation, "confirm");
+    h.press(&eve, &confirmation, "confirm");
+    h.expect_text(1003, "in the queue").await;
+    assert!(h.tg.wait_no_pending_updates(crate::SOON).await);
+    // Both queries are answered (no endless spinner), the second as out of date.
+    let answered = h.tg.wait_calls("answerCallbackQuery", 3, crate::SOON).await;
+    assert!(answered.is_some());
+    assert_eq!(h.jobs(1003).await.len(), 1);
+    assert_eq!(h.balance(1003).await, 1);
+    bot.stop().await;
+}
+
+async fn a_redelivered_confirm_update_charges_once(dialect: Dialect) {
+    let h = Harness::new(dialect).await;
+    let bot = h.start().await;
+    let kim = h.tg.user(1004).first_name("Kim").language_code(Some("en"));
+    let confirmation = h.neurocard_confirmation(&kim, "Redelivered").await;
+    bot.stop().await;
+
+    // The same update handed over twice at once, as a webhook re-delivery to two replicas.
+    kim.press(confirmation.message_id, "confirm")
+        .expect("press");
+    let updates: serde_json::Value = reqwest_get_updates(&h).await;
+    let update = updates["result"]
+        .as_array()
+        .and_then(|all| {
+            all.iter()
+                .find(|u| u["callback_query"]["data"] == "confirm")
+        })
+        .cloned()
+        .expect("the confirm press is pending");
+    let (one, two) = (h.app().await, h.app().await);
+    let (a, b) = tokio::join!(one.handle_json(update.clone()), two.handle_json(update));
+    a.expect("first delivery");
+    b.expect("second delivery");
+    assert_eq!(h.jobs(1004).await.len(), 1);
+    assert_eq!(h.balance(1004).await, 1);
+}
+
+/// The raw JSON `getUpdates` returns, as Telegram would POST it to a webhook.
+async fn reqwest_get_updates(h: &Harness) -> serde_json::Value {
+    let url = format!("{}/bot{}/getUpdates", h.tg.api_url(), h.tg.token());
+    reqwest::get(url)
+        .await
+        .expect("getUpdates")
+        .json()
+        .await
+        .expect("json")
+}
