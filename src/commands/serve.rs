@@ -9,6 +9,7 @@ use neurocards_ephemeral::Ephemeral;
 use neurocards_store::Store;
 use neurocards_web::{HttpServer, HttpState};
 use neurocards_worker::Worker;
+use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -60,6 +61,35 @@ pub fn summary(command: &str, config: &Config, parts: Parts) -> String {
 /// Runs the chosen parts until a signal, then drains them.
 pub async fn run(command: &str, config: &Config, parts: Parts) -> anyhow::Result<()> {
     let shutdown = super::shutdown::on_signal();
+    let running = start(config, parts, &shutdown).await?;
+    println!("{}", summary(command, config, parts));
+    running.wait(shutdown).await
+}
+
+/// The parts of one process, running.
+pub struct Running {
+    tasks: JoinSet<anyhow::Result<()>>,
+    store: Store,
+    /// Where the HTTP server listens.
+    pub http_addr: SocketAddr,
+}
+
+impl Running {
+    /// Waits for `shutdown` (or a part that ends), drains every part, closes the database.
+    pub async fn wait(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let outcome = wait_and_drain(self.tasks, shutdown).await;
+        self.store.close().await;
+        outcome
+    }
+}
+
+/// Opens the database and starts the chosen parts and the HTTP server; they stop when
+/// `shutdown` is cancelled.
+pub async fn start(
+    config: &Config,
+    parts: Parts,
+    shutdown: &CancellationToken,
+) -> anyhow::Result<Running> {
     let store = Store::open(&config.database_url)
         .await
         .context("opening the database")?;
@@ -114,12 +144,14 @@ pub async fn run(command: &str, config: &Config, parts: Parts) -> anyhow::Result
     let server = HttpServer::bind(config.http_addr, state)
         .await
         .context("starting the HTTP server")?;
-    println!("{}", summary(command, config, parts));
+    let http_addr = server.local_addr().context("the HTTP server's address")?;
     let stop = shutdown.clone();
     tasks.spawn(async move { server.serve(stop).await.context("HTTP server") });
-    wait_and_drain(tasks, shutdown).await?;
-    store.close().await;
-    Ok(())
+    Ok(Running {
+        tasks,
+        store,
+        http_addr,
+    })
 }
 
 /// Waits for the first part to end (or a signal), then gives the rest the drain timeout.

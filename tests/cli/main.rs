@@ -1,8 +1,9 @@
-//! The `neurocards` binary, run as a real process: start-up validation, `migrate`, and the
+//! The `neurocards` binary, run as a real process: start-up validation, `migrate`, the demo and the
 //! operator's `admin` tools.
 
 mod admin;
 mod config;
+mod demo;
 mod deploy;
 mod migrate;
 

@@ -111,7 +111,7 @@ impl BotApp {
         let raw = Bot::new(token.expose()).set_api_url(config.telegram_api_url.clone());
         let me = raw.get_me().await?;
         let username = me.username.clone().unwrap_or_default();
-        let tg = Throttle::new_spawn(raw.clone(), settings.limits.clone());
+        let tg = Throttle::new_spawn(raw.clone(), settings.limits);
         Ok(BotApp {
             inner: Arc::new(Inner {
                 dialogues: StoreStorage::new(store.clone()),

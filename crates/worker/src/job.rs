@@ -94,7 +94,7 @@ pub(crate) async fn tell_failure(ctx: &Ctx, job: &Job, reason: FailureReason, la
         texts::menu_button(language),
         neurocards_core::callbacks::BACK_TO_MENU,
     )]);
-    if let Some(message) = job.progress_message_id {
+    if let Some(message) = progress_message(ctx, job).await {
         let _ = ctx
             .telegram
             .edit_message_text(job.chat_id, message, "❌")
@@ -110,6 +110,22 @@ pub(crate) async fn tell_failure(ctx: &Ctx, job: &Job, reason: FailureReason, la
             let _ = ctx.store.mark_blocked(job.user).await;
         }
         Err(error) => tracing::warn!(job = %job.id, %error, "cannot tell the user about a failure"),
+    }
+}
+
+/// The progress message's id, read afresh when the claimed row had none: the bot records
+/// it only after its own "queued" edit, so a job claimed at once skips its first status
+/// rather than having it overwritten by the older one.
+async fn progress_message(ctx: &Ctx, job: &Job) -> Option<i64> {
+    if job.progress_message_id.is_some() {
+        return job.progress_message_id;
+    }
+    match ctx.store.job(job.id).await {
+        Ok(current) => current.and_then(|j| j.progress_message_id),
+        Err(error) => {
+            tracing::debug!(job = %job.id, %error, "cannot read the progress message id");
+            None
+        }
     }
 }
 
@@ -140,8 +156,10 @@ fn backoff(ctx: &Ctx) -> Backoff {
     }
 }
 
+/// Edits the progress message.
 async fn progress(ctx: &Ctx, job: &Job, text: &str) {
-    if let Some(message) = job.progress_message_id
+    let message = progress_message(ctx, job).await;
+    if let Some(message) = message
         && let Err(error) = ctx
             .telegram
             .edit_message_text(job.chat_id, message, text)

@@ -280,11 +280,12 @@ pub(crate) async fn confirm(
                     ("minutes", &rough_wait_minutes(position)),
                 ],
             );
-            // Recorded before the edit, so the worker's progress edits find the message.
+            // Recorded only after our edit: the worker edits the message once it finds the id,
+            // so its newer status is never overwritten by this older one.
+            turn.edit(message, text, None).await?;
             store
                 .set_progress_message(job.id, i64::from(message.0))
                 .await?;
-            turn.edit(message, text, None).await?;
             Ok(None)
         }
         ChargeOutcome::Duplicate(_) => Ok(None),

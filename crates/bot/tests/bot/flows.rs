@@ -36,6 +36,8 @@ async fn new_user_makes_neurocards_until_the_credits_run_out(dialect: Dialect) {
 
     h.press(&ann, &confirmation, "confirm");
     let queued = h.expect_text(1001, "in the queue").await;
+    // Polling confirms a batch only once it is handled.
+    assert!(h.tg.wait_no_pending_updates(crate::SOON).await);
     assert_eq!(
         queued.message_id, confirmation.message_id,
         "the confirmation becomes the progress message"
