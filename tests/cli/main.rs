@@ -6,6 +6,9 @@ mod config;
 mod demo;
 mod deploy;
 mod migrate;
+mod process;
+mod scale;
+mod webhook;
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -268,6 +268,7 @@ pub(crate) async fn record_info(
 ) -> Response {
     if let Some(id) = query.get("taskId") {
         *state.lock().status_queries.entry(id.clone()).or_default() += 1;
+        state.notify();
     }
     let key = match admit(&state, &headers, Endpoint::RecordInfo).await {
         Ok(key) => key,

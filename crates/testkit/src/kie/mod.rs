@@ -251,6 +251,20 @@ impl FakeKie {
         .await
     }
 
+    /// Waits until `task_id` was asked about `count` times (a worker asks only once the task
+    /// id is recorded); the count, or `None` on timeout.
+    pub async fn wait_status_queries(
+        &self,
+        task_id: &str,
+        count: usize,
+        timeout: Duration,
+    ) -> Option<usize> {
+        self.wait_until(timeout, |fake| {
+            Some(fake.status_queries(task_id)).filter(|n| *n >= count)
+        })
+        .await
+    }
+
     /// Waits until at least `count` callback POSTs were made; the count, or `None` on timeout.
     pub async fn wait_callbacks(&self, count: usize, timeout: Duration) -> Option<usize> {
         self.wait_until(timeout, |fake| {

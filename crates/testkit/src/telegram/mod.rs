@@ -252,6 +252,29 @@ impl FakeTelegram {
         }
     }
 
+    /// Waits until `count` calls of `method` have arrived, before any injected latency is
+    /// served (so a test can act while the bot waits on its answer); returns the count.
+    pub async fn wait_arrived(
+        &self,
+        method: &str,
+        count: usize,
+        timeout: Duration,
+    ) -> Option<usize> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut changes = self.state.sent_changed.subscribe();
+        loop {
+            changes.borrow_and_update();
+            let now = self.state.lock().arrived.get(method).copied().unwrap_or(0);
+            if now >= count {
+                return Some(now);
+            }
+            tokio::select! {
+                changed = changes.changed() => if changed.is_err() { return None; },
+                _ = tokio::time::sleep_until(deadline) => return None,
+            }
+        }
+    }
+
     /// How many times `method` was called (any outcome, wrong-token calls excluded).
     pub fn calls(&self, method: &str) -> usize {
         self.state.lock().calls.get(method).copied().unwrap_or(0)

@@ -76,9 +76,11 @@ async fn call(
         return ApiError::new(404, "Not Found").into_response();
     };
     let (latency, upload_limit) = {
-        let inner = state.lock();
+        let mut inner = state.lock();
+        *inner.arrived.entry(method.to_owned()).or_default() += 1;
         (inner.faults.latency, inner.faults.upload_limit)
     };
+    state.notify_sent();
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }

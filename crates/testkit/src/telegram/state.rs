@@ -299,6 +299,8 @@ pub(crate) struct Inner {
     pub files: HashMap<String, StoredFile>,
     pub file_paths: HashMap<String, String>,
     pub calls: HashMap<String, usize>,
+    /// Calls that arrived, counted before any injected latency.
+    pub arrived: HashMap<String, usize>,
     pub requests: Vec<(String, Value)>,
     pub answered_callbacks: Vec<AnsweredCallback>,
     pub open_callbacks: HashMap<String, i64>,

@@ -15,8 +15,10 @@ use tokio::sync::watch;
 /// Update kinds Telegram sends when `allowed_updates` is not set.
 const DEFAULT_EXCLUDED: &[&str] = &["chat_member", "message_reaction", "message_reaction_count"];
 
-/// Delivery attempts per update before the webhook sender gives up on it.
-const WEBHOOK_ATTEMPTS: u32 = 5;
+/// Delivery attempts per update before the webhook sender gives up on it. Telegram keeps
+/// trying for a long while; with the capped back-off below this spans about 30 s, enough
+/// for a bot process to restart.
+const WEBHOOK_ATTEMPTS: u32 = 24;
 
 /// The kind of an update (`"message"`, `"callback_query"`, ...).
 fn kind_of(update: &Value) -> &str {
