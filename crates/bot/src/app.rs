@@ -3,6 +3,7 @@
 
 use crate::dialogue_storage::{DialogueStorageError, StoreStorage};
 use crate::flood::FloodLimits;
+use crate::outbox::{Outbox, Pacing};
 use neurocards_core::config::Config;
 use neurocards_core::metrics::Metrics;
 use neurocards_core::{Language, PriceTable};
@@ -10,14 +11,8 @@ use neurocards_ephemeral::Ephemeral;
 use neurocards_store::{Store, StoreError};
 use std::path::PathBuf;
 use std::sync::Arc;
-use teloxide::adaptors::Throttle;
-use teloxide::adaptors::throttle::Limits;
 use teloxide::prelude::*;
 use teloxide::types::Update;
-
-/// The Bot API client every handler sends through: Telegram's flood limits (1 message/s
-/// per chat, 30/s overall) are kept, and 429 answers are waited out and retried.
-pub type Tg = Throttle<Bot>;
 
 /// Why an update could not be handled.
 #[derive(Debug, thiserror::Error)]
@@ -58,8 +53,8 @@ pub struct BotSettings {
     pub max_attempts: i64,
     /// When a flooding user is paused.
     pub flood: FloodLimits,
-    /// Outgoing message limits.
-    pub limits: Limits,
+    /// Outgoing message limits; `None` sends unpaced (benchmarks).
+    pub pacing: Option<Pacing>,
 }
 
 impl BotSettings {
@@ -74,7 +69,7 @@ impl BotSettings {
             welcome_video_path: config.welcome_video_path.clone(),
             max_attempts: 3,
             flood: FloodLimits::default(),
-            limits: Limits::default(),
+            pacing: Some(Pacing::default()),
         }
     }
 }
@@ -87,8 +82,9 @@ pub struct BotApp {
 
 pub(crate) struct Inner {
     pub store: Store,
-    pub tg: Tg,
-    /// Unthrottled client for getUpdates, getFile and downloads.
+    /// Every message, edit and callback answer, paced and retried.
+    pub tg: Outbox,
+    /// The plain client for getUpdates, getFile, downloads and set-up calls.
     pub raw: Bot,
     pub dialogues: Arc<StoreStorage>,
     pub shared: Ephemeral,
@@ -111,7 +107,7 @@ impl BotApp {
         let raw = Bot::new(token.expose()).set_api_url(config.telegram_api_url.clone());
         let me = raw.get_me().await?;
         let username = me.username.clone().unwrap_or_default();
-        let tg = Throttle::new_spawn(raw.clone(), settings.limits);
+        let tg = Outbox::new(raw.clone(), settings.pacing);
         Ok(BotApp {
             inner: Arc::new(Inner {
                 dialogues: StoreStorage::new(store.clone()),

@@ -15,6 +15,7 @@ pub mod dialogue_storage;
 pub mod flood;
 mod flows;
 pub mod keyboards;
+pub mod outbox;
 pub mod photo;
 pub mod polling;
 mod router;
@@ -22,5 +23,5 @@ pub mod state;
 pub mod texts;
 mod turn;
 
-pub use app::{BotApp, BotError, BotSettings, Tg};
-pub use teloxide::adaptors::throttle::Limits;
+pub use app::{BotApp, BotError, BotSettings};
+pub use outbox::Pacing;

@@ -108,7 +108,7 @@ fn parse_command(text: &str) -> Option<(&str, &str)> {
 
 async fn on_callback(app: &Inner, query: CallbackQuery) -> Result<(), BotError> {
     let Some(pressed) = query.message.as_ref() else {
-        app.tg.answer_callback_query(query.id).await?;
+        app.tg.answer_callback(query.id, None).await?;
         return Ok(());
     };
     let (chat, message) = (pressed.chat().id, pressed.id());
@@ -121,11 +121,8 @@ async fn on_callback(app: &Inner, query: CallbackQuery) -> Result<(), BotError> 
         (Some(turn), Some(action)) => on_action(turn, action, message).await,
         _ => Ok(None),
     };
-    let mut answer = app.tg.answer_callback_query(query.id);
-    if let Ok(Some(text)) = &notice {
-        answer = answer.text(*text);
-    }
-    if let Err(error) = answer.await {
+    let text = notice.as_ref().ok().copied().flatten();
+    if let Err(error) = app.tg.answer_callback(query.id, text).await {
         tracing::debug!(%error, "answerCallbackQuery failed");
     }
     notice.map(|_| ())

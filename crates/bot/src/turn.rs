@@ -65,11 +65,12 @@ impl<'a> Turn<'a> {
         text: impl Into<String>,
         markup: Option<InlineKeyboardMarkup>,
     ) -> Result<Option<MessageId>, BotError> {
-        let mut request = self.app.tg.send_message(self.chat, text.into());
-        if let Some(markup) = markup {
-            request = request.reply_markup(markup);
-        }
-        match request.await {
+        match self
+            .app
+            .tg
+            .send_message(self.chat, text.into(), markup)
+            .await
+        {
             Ok(message) => Ok(Some(message.id)),
             Err(error) => self.blocked_or(error).await.map(|()| None),
         }
@@ -82,14 +83,12 @@ impl<'a> Turn<'a> {
         text: impl Into<String>,
         markup: Option<InlineKeyboardMarkup>,
     ) -> Result<(), BotError> {
-        let mut request = self
+        match self
             .app
             .tg
-            .edit_message_text(self.chat, message, text.into());
-        if let Some(markup) = markup {
-            request = request.reply_markup(markup);
-        }
-        match request.await {
+            .edit_text(self.chat, message, text.into(), markup)
+            .await
+        {
             Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => Ok(()),
             Err(error) => self.blocked_or(error).await,
         }
@@ -106,10 +105,11 @@ impl<'a> Turn<'a> {
         }
     }
 
-    /// Sends `intro` (if any) followed by the menu with the balance, in one message.
+    /// Sends `intro` (if any) followed by the menu with the balance, in one message. The
+    /// balance is the one read with this update's contact: no handler that shows the menu
+    /// moves credits first.
     pub async fn menu(&self, intro: Option<&str>) -> Result<(), BotError> {
-        let balance = self.app.store.balance(self.user.id).await?;
-        let menu = fill(self.t.menu, &[("balance", &balance)]);
+        let menu = fill(self.t.menu, &[("balance", &self.user.balance)]);
         let text = match intro {
             Some(intro) => format!("{intro}\n\n{menu}"),
             None => menu,

@@ -28,6 +28,26 @@ impl Store {
     ) -> Result<Contact, StoreError> {
         let now = self.now();
         let id = contact.id.0;
+        // Nearly every contact is from someone we know: one statement, no transaction.
+        let known: Option<UserRow> = sqlx::query_as(concat!(
+            "UPDATE users SET username = $2, full_name = $3, last_seen_at = $4, \
+             language = COALESCE(language, $5), blocked_at = NULL WHERE id = $1 RETURNING ",
+            user_columns!()
+        ))
+        .bind(id)
+        .bind(contact.username.as_deref())
+        .bind(&contact.full_name)
+        .bind(now)
+        .bind(contact.language.map(Language::as_str))
+        .fetch_optional(&self.pool)
+        .await?;
+        if let Some(user) = known {
+            return Ok(Contact {
+                user: user.into(),
+                is_new: false,
+                free_credits_granted: 0,
+            });
+        }
         let mut tx = self.begin_write().await?;
         let referrer: Option<i64> = match &contact.referral_code {
             Some(code) => {

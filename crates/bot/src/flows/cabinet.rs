@@ -9,7 +9,6 @@ use crate::turn::Turn;
 use neurocards_core::clock::month_day;
 use neurocards_core::{JobState, Language};
 use neurocards_store::{Job, JobId};
-use teloxide::prelude::*;
 use teloxide::types::{FileId, InlineKeyboardMarkup, InputFile, MessageId};
 
 /// Generations per history page.
@@ -53,17 +52,22 @@ pub(crate) async fn resend(turn: &Turn<'_>, id: JobId) -> Result<Option<&'static
     else {
         return Ok(Some(turn.t.resend_missing));
     };
+    let caption = format!(
+        "{} #{}: {}",
+        turn.t.kind(job.kind),
+        job.id,
+        preview(&job.user_prompt)
+    );
+    let markup = keyboards::after_video(turn.t, job.kind);
     let sent = turn
         .app
         .tg
-        .send_video(turn.chat, InputFile::file_id(FileId(file_id)))
-        .caption(format!(
-            "{} #{}: {}",
-            turn.t.kind(job.kind),
-            job.id,
-            preview(&job.user_prompt)
-        ))
-        .reply_markup(keyboards::after_video(turn.t, job.kind))
+        .send_video(
+            turn.chat,
+            InputFile::file_id(FileId(file_id)),
+            caption,
+            Some(markup),
+        )
         .await;
     if let Err(error) = sent {
         turn.blocked_or(error).await?;

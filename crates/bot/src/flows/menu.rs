@@ -7,7 +7,6 @@ use crate::state::State;
 use crate::texts::fill;
 use crate::turn::Turn;
 use neurocards_core::JobKind;
-use teloxide::prelude::*;
 use teloxide::types::{FileId, InputFile};
 
 /// `/start`: a new user is welcomed (with the welcome video when configured); everyone
@@ -50,11 +49,11 @@ async fn send_welcome_video(turn: &Turn<'_>, caption: &str) -> Result<bool, BotE
         (None, None) => return Ok(false),
     };
     if let Some(file_id) = by_id {
+        let video = InputFile::file_id(FileId(file_id));
         let sent = turn
             .app
             .tg
-            .send_video(turn.chat, InputFile::file_id(FileId(file_id)))
-            .caption(caption)
+            .send_video(turn.chat, video, caption.to_owned(), None)
             .await;
         match sent {
             Ok(_) => return Ok(true),
@@ -75,8 +74,12 @@ async fn send_welcome_video(turn: &Turn<'_>, caption: &str) -> Result<bool, BotE
     let uploaded = turn
         .app
         .tg
-        .send_video(turn.chat, InputFile::file(path.clone()))
-        .caption(caption)
+        .send_video(
+            turn.chat,
+            InputFile::file(path.clone()),
+            caption.to_owned(),
+            None,
+        )
         .await;
     match uploaded {
         Ok(message) => {

@@ -6,8 +6,9 @@ mod cabinet;
 mod flows;
 mod inputs;
 mod restart;
+mod welcome;
 
-use neurocards_bot::{BotApp, BotSettings, Limits, polling};
+use neurocards_bot::{BotApp, BotSettings, polling};
 use neurocards_core::config::{Config, Needs};
 use neurocards_core::metrics::Metrics;
 use neurocards_ephemeral::Ephemeral;
@@ -74,15 +75,10 @@ impl Harness {
         }
     }
 
-    /// The bot's settings with Telegram's pacing lifted, so tests run at full speed.
+    /// The bot's settings unpaced, so tests run at full speed (the pacing has unit tests).
     pub fn settings(&self) -> BotSettings {
         BotSettings {
-            limits: Limits {
-                messages_per_sec_chat: 1000,
-                messages_per_min_chat: 100_000,
-                messages_per_min_channel_or_supergroup: 100_000,
-                messages_per_sec_overall: 100_000,
-            },
+            pacing: None,
             ..BotSettings::from_config(&self.config)
         }
     }
