@@ -64,6 +64,12 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: JobsCommand,
     },
+    /// The KIE keys (masked): health in the rotation and balance.
+    Keys {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Export data.
     Export {
         /// What to export.

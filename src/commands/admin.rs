@@ -2,11 +2,12 @@
 
 use crate::cli::{AdminCommand, ExportCommand, JobsCommand};
 use anyhow::{Context, bail};
-use neurocards_admin::render_dashboard;
-use neurocards_core::UserId;
+use neurocards_admin::{job_line, key_reports, render_dashboard, render_keys, user_report};
 use neurocards_core::config::Config;
-use neurocards_store::{Job, JobId, Store, User};
-use std::fmt::Write as _;
+use neurocards_ephemeral::Ephemeral;
+use neurocards_providers::kie::KieSettings;
+use neurocards_providers::{KeyRing, KieClient, ProxyPool};
+use neurocards_store::{JobId, Store, User};
 
 /// Runs one admin command.
 pub async fn run(config: &Config, command: AdminCommand) -> anyhow::Result<()> {
@@ -22,6 +23,7 @@ pub async fn run(config: &Config, command: AdminCommand) -> anyhow::Result<()> {
         } => grant(&store, &user, credits, &reason.join(" ")).await,
         AdminCommand::User { user } => show_user(&store, &user).await,
         AdminCommand::Jobs { command } => jobs(&store, config, command).await,
+        AdminCommand::Keys { json } => keys(config, json).await,
         AdminCommand::Export {
             what: ExportCommand::Users { csv },
         } => export_users(&store, csv).await,
@@ -31,11 +33,9 @@ pub async fn run(config: &Config, command: AdminCommand) -> anyhow::Result<()> {
 }
 
 async fn find_user(store: &Store, who: &str) -> anyhow::Result<User> {
-    let found = match who.parse::<i64>() {
-        Ok(id) => store.user(UserId(id)).await?,
-        Err(_) => store.user_by_username(who).await?,
-    };
-    found.with_context(|| format!("no user {who}"))
+    neurocards_admin::find_user(store, who)
+        .await?
+        .with_context(|| format!("no user {who}"))
 }
 
 async fn stats(store: &Store, json: bool) -> anyhow::Result<()> {
@@ -62,52 +62,36 @@ async fn grant(store: &Store, who: &str, credits: i64, reason: &str) -> anyhow::
     Ok(())
 }
 
-fn job_line(job: &Job) -> String {
-    let mut line = format!(
-        "#{} {} {} {}s attempts {}/{}",
-        job.id, job.kind, job.state, job.duration_s, job.attempts, job.max_attempts
-    );
-    if let Some(stage) = &job.stage {
-        let _ = write!(line, " stage {stage}");
-    }
-    if let Some(task) = &job.provider_task_id {
-        let _ = write!(line, " task {task}");
-    }
-    if let Some(class) = &job.error_class {
-        let _ = write!(
-            line,
-            " error {class}: {}",
-            job.error_message.as_deref().unwrap_or("")
-        );
-    }
-    line
-}
-
 async fn show_user(store: &Store, who: &str) -> anyhow::Result<()> {
     let user = find_user(store, who).await?;
-    println!(
-        "user {} @{} \"{}\" language {} balance {}",
-        user.id,
-        user.username.as_deref().unwrap_or("-"),
-        user.full_name,
-        user.language.map_or("default", |l| l.as_str()),
-        user.balance
-    );
-    println!(
-        "referral code {}, invited by {}, invited {}",
-        user.referral_code,
-        user.referrer.map_or("-".to_owned(), |r| r.to_string()),
-        store.referral_count(user.id).await?
-    );
-    println!("ledger (newest first):");
-    for entry in store.ledger(user.id, 10).await? {
-        println!("  {:+} {}", entry.delta, entry.reason);
+    print!("{}", user_report(store, &user).await?);
+    Ok(())
+}
+
+/// Each KIE key, masked, with its health in the shared rotation and its balance.
+async fn keys(config: &Config, json: bool) -> anyhow::Result<()> {
+    if config.kie_api_keys.is_empty() {
+        bail!("KIE_API_KEY is empty: no keys to show");
     }
-    println!("last jobs:");
-    for job in store.history(user.id, 0, 10).await? {
-        println!("  {}", job_line(&job));
+    let shared = Ephemeral::connect(config.redis_url.as_ref())
+        .await
+        .context("connecting to Redis")?;
+    let kie = kie_client(config, shared)?;
+    let reports = key_reports(&kie).await;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&reports)?);
+    } else {
+        print!("{}", render_keys(&reports));
     }
     Ok(())
+}
+
+/// A KIE client like the workers' (same rotation state when Redis is shared).
+fn kie_client(config: &Config, shared: Ephemeral) -> anyhow::Result<KieClient> {
+    let routes = ProxyPool::new(&config.proxies, config.proxy_cooldown, shared.clone())
+        .context("PROXY_FILE")?;
+    let ring = KeyRing::new("kie", &config.kie_api_keys, shared);
+    Ok(KieClient::new(KieSettings::from_config(config), ring, routes))
 }
 
 async fn jobs(store: &Store, config: &Config, command: JobsCommand) -> anyhow::Result<()> {

@@ -161,3 +161,33 @@ async fn stats_user_and_export_read_the_same_store() {
         lines[1]
     );
 }
+
+/// `admin keys` asks KIE about each key and shows them masked, with their balances.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_are_listed_masked_with_their_balances() {
+    let kie = neurocards_testkit::FakeKie::start().await;
+    kie.set_credits("kie-first-key-000-AAAA", 120);
+    kie.set_key_state("kie-second-key-00-BBBB", neurocards_testkit::KeyState::Invalid);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = format!("sqlite://{}", dir.path().join("keys.db").display());
+    let api = kie.api_url();
+    let output = tokio::task::spawn_blocking(move || {
+        neurocards(
+            dir.path(),
+            &["admin", "keys"],
+            &[
+                ("DATABASE_URL", db.as_str()),
+                ("KIE_API_KEY", "kie-first-key-000-AAAA,kie-second-key-00-BBBB"),
+                ("KIE_BASE_URL", api.as_str()),
+            ],
+        )
+    })
+    .await
+    .expect("run");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("2 configured"), "{stdout}");
+    assert!(stdout.contains("***AAAA healthy, 120 credits"), "{stdout}");
+    assert!(stdout.contains("***BBBB"), "{stdout}");
+    assert!(!stdout.contains("kie-first-key"), "a key leaked: {stdout}");
+}

@@ -5,6 +5,10 @@ pub mod alerts;
 pub mod broadcast;
 pub mod charts;
 pub mod dashboard;
+pub mod keys;
+pub mod users;
 
 pub use charts::{ChartError, Series, daily_chart};
 pub use dashboard::render_dashboard;
+pub use keys::{KeyReport, key_reports, render_keys};
+pub use users::{find_user, job_line, user_report};

@@ -116,6 +116,11 @@ impl KeyRing {
         self.inner.keys.is_empty()
     }
 
+    /// Every key, in configuration order.
+    pub fn keys(&self) -> &[Key] {
+        &self.inner.keys
+    }
+
     /// The key with this fingerprint, if configured.
     pub fn by_fingerprint(&self, fingerprint: &str) -> Option<Key> {
         self.inner
