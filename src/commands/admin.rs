@@ -5,8 +5,7 @@ use anyhow::{Context, bail};
 use neurocards_admin::{job_line, key_reports, render_dashboard, render_keys, user_report};
 use neurocards_core::config::Config;
 use neurocards_ephemeral::Ephemeral;
-use neurocards_providers::kie::KieSettings;
-use neurocards_providers::{KeyRing, KieClient, ProxyPool};
+use neurocards_providers::KieClient;
 use neurocards_store::{JobId, Store, User};
 
 /// Runs one admin command.
@@ -76,7 +75,7 @@ async fn keys(config: &Config, json: bool) -> anyhow::Result<()> {
     let shared = Ephemeral::connect(config.redis_url.as_ref())
         .await
         .context("connecting to Redis")?;
-    let kie = kie_client(config, shared)?;
+    let kie = KieClient::from_config(config, shared).context("PROXY_FILE")?;
     let reports = key_reports(&kie).await;
     if json {
         println!("{}", serde_json::to_string_pretty(&reports)?);
@@ -84,14 +83,6 @@ async fn keys(config: &Config, json: bool) -> anyhow::Result<()> {
         print!("{}", render_keys(&reports));
     }
     Ok(())
-}
-
-/// A KIE client like the workers' (same rotation state when Redis is shared).
-fn kie_client(config: &Config, shared: Ephemeral) -> anyhow::Result<KieClient> {
-    let routes = ProxyPool::new(&config.proxies, config.proxy_cooldown, shared.clone())
-        .context("PROXY_FILE")?;
-    let ring = KeyRing::new("kie", &config.kie_api_keys, shared);
-    Ok(KieClient::new(KieSettings::from_config(config), ring, routes))
 }
 
 async fn jobs(store: &Store, config: &Config, command: JobsCommand) -> anyhow::Result<()> {

@@ -2,10 +2,13 @@
 //! one store, with one HTTP server, drained together on SIGTERM/SIGINT.
 
 use anyhow::Context;
+use neurocards_admin::alerts::Alerts;
+use neurocards_bot::admin::run_broadcasts;
 use neurocards_bot::{BotApp, BotSettings, polling};
 use neurocards_core::config::Config;
 use neurocards_core::metrics::Metrics;
 use neurocards_ephemeral::Ephemeral;
+use neurocards_providers::KieClient;
 use neurocards_store::Store;
 use neurocards_web::{HttpServer, HttpState};
 use neurocards_worker::Worker;
@@ -13,6 +16,19 @@ use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
+
+/// How often a worker process checks the incidents admins are told about.
+const ALERT_EVERY: Duration = Duration::from_secs(60);
+
+/// The admins' alerts, when there are admins to tell.
+fn alerts(config: &Config, store: &Store) -> Option<Alerts> {
+    let token = config.bot_token.as_ref()?;
+    if config.admin_ids.is_empty() {
+        return None;
+    }
+    let bot = teloxide::Bot::new(token.expose()).set_api_url(config.telegram_api_url.clone());
+    Some(Alerts::new(store.clone(), bot, config.admin_ids.clone()))
+}
 
 /// How long the parts may take to drain after a signal.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
@@ -102,20 +118,30 @@ pub async fn start(
     let metrics = Metrics::new();
     let mut tasks: JoinSet<anyhow::Result<()>> = JoinSet::new();
 
+    // One shared state for the parts of this process: key and proxy health, flood counters
+    // (in Redis when configured, so other processes see them too).
+    let shared = Ephemeral::connect(config.redis_url.as_ref())
+        .await
+        .context("connecting to Redis")?;
     let mut job_waker = None;
     if parts.worker {
-        let worker = Worker::new(config, store.clone())
-            .await
+        let worker = Worker::with_shared(config, store.clone(), shared.clone())
             .context("starting the worker")?;
         job_waker = Some(worker.callback_hub().job_waker());
         let stop = shutdown.clone();
         tasks.spawn(async move { worker.run(stop).await.context("worker") });
+        if let Some(alerts) = alerts(config, &store) {
+            let kie = KieClient::from_config(config, shared.clone()).context("PROXY_FILE")?;
+            let kie = (!config.kie_api_keys.is_empty()).then_some(kie);
+            let stop = shutdown.clone();
+            tasks.spawn(async move {
+                neurocards_admin::alerts::watch(alerts, kie, ALERT_EVERY, stop).await;
+                Ok(())
+            });
+        }
     }
     let mut webhook = None;
     if parts.bot {
-        let shared = Ephemeral::connect(config.redis_url.as_ref())
-            .await
-            .context("connecting to Redis")?;
         let settings = BotSettings::from_config(config);
         let bot = BotApp::new(config, store.clone(), shared, metrics.clone(), settings)
             .await
@@ -123,6 +149,11 @@ pub async fn start(
         if let Err(error) = bot.register_commands().await {
             tracing::warn!(%error, "cannot register the command menu");
         }
+        let (runner, stop) = (bot.clone(), shutdown.clone());
+        tasks.spawn(async move {
+            run_broadcasts(runner, stop).await;
+            Ok(())
+        });
         match &config.public_base_url {
             Some(base) => webhook = Some(super::webhook::set_up(&bot, base, config).await?),
             None => {

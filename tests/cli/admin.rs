@@ -167,7 +167,10 @@ async fn stats_user_and_export_read_the_same_store() {
 async fn keys_are_listed_masked_with_their_balances() {
     let kie = neurocards_testkit::FakeKie::start().await;
     kie.set_credits("kie-first-key-000-AAAA", 120);
-    kie.set_key_state("kie-second-key-00-BBBB", neurocards_testkit::KeyState::Invalid);
+    kie.set_key_state(
+        "kie-second-key-00-BBBB",
+        neurocards_testkit::KeyState::Invalid,
+    );
     let dir = tempfile::tempdir().expect("tempdir");
     let db = format!("sqlite://{}", dir.path().join("keys.db").display());
     let api = kie.api_url();
@@ -177,7 +180,10 @@ async fn keys_are_listed_masked_with_their_balances() {
             &["admin", "keys"],
             &[
                 ("DATABASE_URL", db.as_str()),
-                ("KIE_API_KEY", "kie-first-key-000-AAAA,kie-second-key-00-BBBB"),
+                (
+                    "KIE_API_KEY",
+                    "kie-first-key-000-AAAA,kie-second-key-00-BBBB",
+                ),
                 ("KIE_BASE_URL", api.as_str()),
             ],
         )
@@ -185,7 +191,11 @@ async fn keys_are_listed_masked_with_their_balances() {
     .await
     .expect("run");
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(stdout.contains("2 configured"), "{stdout}");
     assert!(stdout.contains("***AAAA healthy, 120 credits"), "{stdout}");
     assert!(stdout.contains("***BBBB"), "{stdout}");

@@ -103,3 +103,58 @@ fn describe(incident: Incident) -> &'static str {
         Incident::HighFailureRate => "the failure rate is back to normal",
     }
 }
+
+/// Under this many credits left on the best healthy key, the admins are told.
+pub const LOW_BALANCE_CREDITS: f64 = 100.0;
+
+/// Checks every incident every `every` until `shutdown`: the failure rate, every KIE key
+/// parked, the KIE balance low. Runs in every worker process; the open/closed flags in the
+/// store keep the admins from hearing the same thing from each.
+pub async fn watch(
+    alerts: Alerts,
+    kie: Option<neurocards_providers::KieClient>,
+    every: std::time::Duration,
+    shutdown: tokio_util::sync::CancellationToken,
+) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        if let Err(error) = alerts.check_failure_rate().await {
+            tracing::warn!(%error, "failure-rate check failed");
+        }
+        let Some(kie) = &kie else { continue };
+        let reports = crate::keys::key_reports(kie).await;
+        if let Err(error) = alerts.check_keys(&reports).await {
+            tracing::warn!(%error, "key checks failed");
+        }
+    }
+}
+
+impl Alerts {
+    /// Alerts when every key is parked, and when the best healthy balance is low.
+    pub async fn check_keys(&self, reports: &[crate::KeyReport]) -> Result<(), StoreError> {
+        let all_parked = !reports.is_empty() && reports.iter().all(|r| r.health == "parked");
+        self.update(
+            Incident::AllKeysParked,
+            all_parked,
+            "Every KIE key is parked (invalid or out of credits): generations wait. Check the keys with `neurocards admin keys`.",
+        )
+        .await?;
+        let best = reports
+            .iter()
+            .filter(|r| r.health != "parked")
+            .filter_map(|r| r.credits)
+            .reduce(f64::max);
+        let low = best.is_some_and(|credits| credits < LOW_BALANCE_CREDITS);
+        let detail = format!(
+            "The KIE balance is low: {:.0} credits left on the best key. Top it up to keep generations running.",
+            best.unwrap_or_default()
+        );
+        self.update(Incident::LowProviderBalance, low, &detail)
+            .await?;
+        Ok(())
+    }
+}

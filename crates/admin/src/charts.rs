@@ -131,6 +131,79 @@ pub fn daily_chart(
     Ok(png_bytes)
 }
 
+/// Days the dashboard charts cover.
+pub const CHART_DAYS: i64 = 30;
+const DAY_MS: i64 = 86_400_000;
+
+/// Why the dashboard charts could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum DashboardChartsError {
+    /// The store failed.
+    #[error("reading the chart data")]
+    Store(#[from] neurocards_store::StoreError),
+    /// Drawing failed.
+    #[error(transparent)]
+    Chart(#[from] ChartError),
+}
+
+/// The `/admin` charts over the last 30 days: generations by kind, new users, failures.
+/// Each is a title and a PNG.
+pub async fn dashboard_charts(
+    store: &neurocards_store::Store,
+) -> Result<Vec<(&'static str, Vec<u8>)>, DashboardChartsError> {
+    use neurocards_core::{JobKind, JobState};
+    let today = store.now_ms().div_euclid(DAY_MS);
+    let since = (today - CHART_DAYS + 1) * DAY_MS;
+    let neurocards = store
+        .jobs_per_day(since, Some(JobKind::Neurocard), None)
+        .await?;
+    let reels = store
+        .jobs_per_day(since, Some(JobKind::Reels), None)
+        .await?;
+    let users = store.users_per_day(since).await?;
+    let failures = store
+        .jobs_per_day(since, None, Some(JobState::Failed))
+        .await?;
+    let generations = daily_chart(
+        "Generations per day",
+        &[
+            Series {
+                label: "neurocards",
+                points: &neurocards,
+            },
+            Series {
+                label: "reels",
+                points: &reels,
+            },
+        ],
+        today,
+        CHART_DAYS,
+    )?;
+    let new_users = daily_chart(
+        "New users per day",
+        &[Series {
+            label: "new users",
+            points: &users,
+        }],
+        today,
+        CHART_DAYS,
+    )?;
+    let failed = daily_chart(
+        "Failed generations per day",
+        &[Series {
+            label: "failed",
+            points: &failures,
+        }],
+        today,
+        CHART_DAYS,
+    )?;
+    Ok(vec![
+        ("📈 Generations per day (30 days)", generations),
+        ("👥 New users per day (30 days)", new_users),
+        ("⚠️ Failures per day (30 days)", failed),
+    ])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

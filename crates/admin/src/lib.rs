@@ -8,7 +8,7 @@ pub mod dashboard;
 pub mod keys;
 pub mod users;
 
-pub use charts::{ChartError, Series, daily_chart};
+pub use charts::{ChartError, DashboardChartsError, Series, daily_chart, dashboard_charts};
 pub use dashboard::render_dashboard;
 pub use keys::{KeyReport, key_reports, render_keys};
 pub use users::{find_user, job_line, user_report};

@@ -2,6 +2,7 @@
 //! names DESIGN.md fixes come from `neurocards_core::callbacks`; anything that does not
 //! parse is answered and ignored.
 
+use crate::admin::AdminAction;
 use neurocards_core::callbacks::{
     AGAIN_NEUROCARD, AGAIN_REELS, BACK_TO_MENU, GENERATE_NEUROCARD, GENERATE_REELS,
 };
@@ -34,6 +35,8 @@ pub enum Action {
     Resend(JobId),
     /// Switch the texts' language.
     Language(Language),
+    /// An operator's button (admins only).
+    Admin(AdminAction),
 }
 
 const CABINET: &str = "cabinet";
@@ -65,6 +68,7 @@ impl Action {
                     }
                     "resend" => Action::Resend(JobId(value.parse().ok()?)),
                     "lang" => Action::Language(value.parse().ok()?),
+                    "adm" => Action::Admin(AdminAction::parse(value)?),
                     _ => return None,
                 }
             }
@@ -88,6 +92,7 @@ impl Action {
             Action::Cancel => CANCEL.to_owned(),
             Action::Resend(job) => format!("resend:{job}"),
             Action::Language(language) => format!("lang:{}", language.as_str()),
+            Action::Admin(action) => format!("adm:{}", action.data()),
         }
     }
 }
@@ -113,6 +118,11 @@ mod tests {
             Action::Cancel,
             Action::Resend(JobId(42)),
             Action::Language(Language::En),
+            Action::Admin(AdminAction::Refresh),
+            Action::Admin(AdminAction::Charts),
+            Action::Admin(AdminAction::BroadcastGo(77)),
+            Action::Admin(AdminAction::BroadcastDiscard),
+            Action::Admin(AdminAction::BroadcastStop),
         ];
         for action in actions {
             assert_eq!(Action::parse(&action.data()), Some(action), "{action:?}");

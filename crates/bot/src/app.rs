@@ -8,11 +8,14 @@ use neurocards_core::config::Config;
 use neurocards_core::metrics::Metrics;
 use neurocards_core::{Language, PriceTable};
 use neurocards_ephemeral::Ephemeral;
+use neurocards_providers::KieClient;
+use neurocards_providers::proxies::ProxyPoolError;
 use neurocards_store::{Store, StoreError};
 use std::path::PathBuf;
 use std::sync::Arc;
 use teloxide::prelude::*;
 use teloxide::types::Update;
+use tokio::sync::Notify;
 
 /// Why an update could not be handled.
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +32,9 @@ pub enum BotError {
     /// An update that is not valid JSON for an `Update`.
     #[error("malformed update")]
     Malformed(#[from] serde_json::Error),
+    /// A proxy from `PROXY_FILE` cannot be used.
+    #[error("cannot set up the proxies")]
+    Proxies(#[from] ProxyPoolError),
     /// `BOT_TOKEN` is not set.
     #[error("BOT_TOKEN is required by the bot")]
     MissingToken,
@@ -53,6 +59,8 @@ pub struct BotSettings {
     pub max_attempts: i64,
     /// When a flooding user is paused.
     pub flood: FloodLimits,
+    /// Telegram ids allowed to use the admin commands.
+    pub admin_ids: Vec<i64>,
     /// Outgoing message limits; `None` sends unpaced (benchmarks).
     pub pacing: Option<Pacing>,
 }
@@ -69,6 +77,7 @@ impl BotSettings {
             welcome_video_path: config.welcome_video_path.clone(),
             max_attempts: 3,
             flood: FloodLimits::default(),
+            admin_ids: config.admin_ids.clone(),
             pacing: Some(Pacing::default()),
         }
     }
@@ -92,6 +101,10 @@ pub(crate) struct Inner {
     /// The bot's `@username`, for referral links.
     pub username: String,
     pub metrics: Metrics,
+    /// KIE, for the dashboard's key health and balance (when keys are configured).
+    pub kie: Option<KieClient>,
+    /// Wakes the broadcast runner when an admin starts a broadcast.
+    pub broadcasts: Arc<Notify>,
 }
 
 impl BotApp {
@@ -108,6 +121,7 @@ impl BotApp {
         let me = raw.get_me().await?;
         let username = me.username.clone().unwrap_or_default();
         let tg = Outbox::new(raw.clone(), settings.pacing);
+        let kie = kie_client(config, &shared)?;
         Ok(BotApp {
             inner: Arc::new(Inner {
                 dialogues: StoreStorage::new(store.clone()),
@@ -118,6 +132,8 @@ impl BotApp {
                 settings,
                 username,
                 metrics,
+                kie,
+                broadcasts: Arc::new(Notify::new()),
             }),
         })
     }
@@ -173,4 +189,13 @@ impl BotApp {
             .await?;
         Ok(())
     }
+}
+
+/// The dashboard's view of KIE: the same key rotation as the workers (shared through Redis
+/// when configured), or none without keys.
+fn kie_client(config: &Config, shared: &Ephemeral) -> Result<Option<KieClient>, BotError> {
+    if config.kie_api_keys.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(KieClient::from_config(config, shared.clone())?))
 }

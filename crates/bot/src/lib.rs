@@ -10,6 +10,7 @@
 //! in Russian and English, [`keyboards`] and [`actions`] the buttons and their data.
 
 pub mod actions;
+pub mod admin;
 mod app;
 pub mod dialogue_storage;
 pub mod flood;

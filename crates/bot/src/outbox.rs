@@ -171,6 +171,36 @@ impl Outbox {
         .await
     }
 
+    /// Sends a picture with a caption.
+    pub async fn send_photo(
+        &self,
+        chat: ChatId,
+        photo: InputFile,
+        caption: String,
+    ) -> Result<Message, RequestError> {
+        self.pace(chat).await;
+        retrying(|| {
+            self.bot
+                .send_photo(chat, photo.clone())
+                .caption(caption.clone())
+                .send()
+        })
+        .await
+    }
+
+    /// Copies a message (any kind) from `from` into `chat`, as a broadcast preview.
+    pub async fn copy_message(
+        &self,
+        chat: ChatId,
+        from: ChatId,
+        message: MessageId,
+    ) -> Result<(), RequestError> {
+        self.pace(chat).await;
+        retrying(|| self.bot.copy_message(chat, from, message).send())
+            .await
+            .map(|_| ())
+    }
+
     /// Stops a button's spinner, with a short notice when given. Not paced: it is not a
     /// message and the user is waiting on it.
     pub async fn answer_callback(

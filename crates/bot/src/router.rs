@@ -2,6 +2,7 @@
 //! commands first, then button presses, then whatever the chat's flow is waiting for.
 
 use crate::actions::Action;
+use crate::admin;
 use crate::app::{BotError, Inner};
 use crate::flood::{self, Verdict};
 use crate::flows::{cabinet, generate, menu};
@@ -93,8 +94,18 @@ async fn on_message(app: &Inner, message: Message) -> Result<(), BotError> {
         Some(("help", _)) => menu::help(&turn).await,
         Some(("cabinet", _)) => cabinet::open(&turn).await,
         Some(("cancel", _)) => menu::cancel(&turn).await,
-        Some(_) => menu::unknown_command(&turn).await,
-        None => generate::on_message(&turn, &message).await,
+        Some((name, args)) => {
+            if admin::command(&turn, name, args).await? {
+                return Ok(());
+            }
+            menu::unknown_command(&turn).await
+        }
+        None => match turn.state().await? {
+            State::BroadcastDraft if admin::is_admin(&turn) => {
+                admin::broadcast_draft(&turn, &message).await
+            }
+            state => generate::on_message(&turn, &message, state).await,
+        },
     }
 }
 
@@ -152,6 +163,7 @@ async fn on_action(
         Action::SkipPhoto => generate::skip_photo(turn).await,
         Action::Duration(duration) => generate::choose_duration(turn, message, duration).await,
         Action::Confirm => generate::confirm(turn, message).await,
+        Action::Admin(action) => admin::action(turn, action, message).await,
     }
 }
 

@@ -27,13 +27,15 @@ pub enum State {
     },
     /// Everything gathered; the confirmation message is shown.
     Confirm(Draft),
+    /// An admin's next message is the broadcast to preview.
+    BroadcastDraft,
 }
 
 impl State {
     /// The flow this state belongs to, if any.
     pub fn flow(&self) -> Option<JobKind> {
         match self {
-            State::Idle => None,
+            State::Idle | State::BroadcastDraft => None,
             State::NeurocardPhoto | State::NeurocardText { .. } => Some(JobKind::Neurocard),
             State::ReelsIdea | State::ReelsPhoto { .. } => Some(JobKind::Reels),
             State::Confirm(draft) => Some(draft.kind),

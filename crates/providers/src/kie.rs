@@ -94,6 +94,26 @@ impl KieClient {
         }
     }
 
+    /// The client every process builds from the configuration: `KIE_API_KEY` rotated and
+    /// `PROXY_FILE` routes, their health in `shared` (Redis when configured, so all agree).
+    pub fn from_config(
+        config: &Config,
+        shared: neurocards_ephemeral::Ephemeral,
+    ) -> Result<KieClient, crate::proxies::ProxyPoolError> {
+        let routes = ProxyPool::new(&config.proxies, config.proxy_cooldown, shared.clone())?;
+        let keys = KeyRing::new("kie", &config.kie_api_keys, shared);
+        Ok(KieClient::new(
+            KieSettings::from_config(config),
+            keys,
+            routes,
+        ))
+    }
+
+    /// The proxy routes (shared with the prompt enhancer).
+    pub fn routes(&self) -> &ProxyPool {
+        &self.routes
+    }
+
     /// The key rotation (for health reports).
     pub fn keys(&self) -> &KeyRing {
         &self.keys

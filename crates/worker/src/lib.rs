@@ -27,7 +27,6 @@ pub use options::WorkerOptions;
 use context::Ctx;
 use neurocards_core::config::Config;
 use neurocards_ephemeral::Ephemeral;
-use neurocards_providers::kie::KieSettings;
 use neurocards_providers::{KeyRing, KieClient, PromptEnhancer, ProxyPool, VideoProvider};
 use neurocards_store::Store;
 use std::sync::Arc;
@@ -62,13 +61,18 @@ impl Worker {
     /// through Redis when `REDIS_URL` is set), the prompt LLM, Telegram, local storage.
     pub async fn new(config: &Config, store: Store) -> Result<Worker, WorkerError> {
         let shared = Ephemeral::connect(config.redis_url.as_ref()).await?;
-        let routes = ProxyPool::new(&config.proxies, config.proxy_cooldown, shared.clone())?;
-        let keys = KeyRing::new("kie", &config.kie_api_keys, shared);
-        let kie = KieClient::new(
-            KieSettings::from_config(config),
-            keys.clone(),
-            routes.clone(),
-        );
+        Worker::with_shared(config, store, shared)
+    }
+
+    /// Like [`Worker::new`], with the shared ephemeral state given (one process running the
+    /// bot too shares its key and proxy health with it).
+    pub fn with_shared(
+        config: &Config,
+        store: Store,
+        shared: Ephemeral,
+    ) -> Result<Worker, WorkerError> {
+        let kie = KieClient::from_config(config, shared)?;
+        let (keys, routes) = (kie.keys().clone(), kie.routes().clone());
         let mut worker = Worker::with_provider(config, store, Arc::new(kie), routes)?;
         worker.keys = Some(keys);
         Ok(worker)

@@ -27,10 +27,14 @@ pub(crate) async fn begin(turn: &Turn<'_>, kind: JobKind) -> Result<(), BotError
 }
 
 /// A message that is not a command: what the chat's flow waits for, or a hint.
-pub(crate) async fn on_message(turn: &Turn<'_>, message: &Message) -> Result<(), BotError> {
+pub(crate) async fn on_message(
+    turn: &Turn<'_>,
+    message: &Message,
+    state: State,
+) -> Result<(), BotError> {
     let t = turn.t;
-    match turn.state().await? {
-        State::Idle => {
+    match state {
+        State::Idle | State::BroadcastDraft => {
             let hint = match picture(turn, message).await? {
                 Picture::None => t.outside_flow,
                 _ => t.photo_outside_flow,

@@ -154,6 +154,10 @@ pub(crate) async fn buy(turn: &Turn<'_>) -> Result<(), BotError> {
 /// was left.
 pub(crate) async fn cancel(turn: &Turn<'_>) -> Result<(), BotError> {
     let state = turn.state().await?;
+    if state == State::BroadcastDraft {
+        turn.set_state(State::Idle).await?;
+        return turn.menu(Some("✖️ Broadcast discarded.")).await;
+    }
     let Some(kind) = state.flow() else {
         return turn.menu(Some(turn.t.nothing_to_cancel)).await;
     };

@@ -86,6 +86,8 @@ Recent generations:\n{history}",
     photo_outside_flow: "📷 Nice photo! To turn it into a video, choose 🎓 Neurocard or 🎬 Reels first:",
     stale_button: "This button is out of date.",
     flood: "🐢 Too many messages at once. Please wait a minute, then continue.",
+    credits_granted: "🎁 You received {credits} credits. Your balance: {balance}.",
+    credits_corrected: "ℹ️ Your balance was corrected ({credits}); it is now {balance} credits.",
     internal_error: "😔 Something went wrong on our side. Please try again in a minute.",
 
     kind_neurocard: "neurocard",

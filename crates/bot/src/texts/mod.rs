@@ -123,6 +123,10 @@ pub struct Texts {
     pub stale_button: &'static str,
     /// Too many updates in a short time.
     pub flood: &'static str,
+    /// An operator added credits: `{credits}`, `{balance}`.
+    pub credits_granted: &'static str,
+    /// An operator took credits away: `{credits}`, `{balance}`.
+    pub credits_corrected: &'static str,
     /// Something broke on our side.
     pub internal_error: &'static str,
 

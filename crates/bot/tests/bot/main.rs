@@ -5,10 +5,11 @@
 mod cabinet;
 mod flows;
 mod inputs;
+mod operators;
 mod restart;
 mod welcome;
 
-use neurocards_bot::{BotApp, BotSettings, polling};
+use neurocards_bot::{BotApp, BotSettings, admin, polling};
 use neurocards_core::config::{Config, Needs};
 use neurocards_core::metrics::Metrics;
 use neurocards_ephemeral::Ephemeral;
@@ -22,6 +23,9 @@ use tokio_util::sync::CancellationToken;
 /// Long enough for any answer on a loaded CI machine; waits end as soon as it arrives.
 pub const SOON: Duration = Duration::from_secs(15);
 
+/// The operator's Telegram id in these tests.
+pub const ADMIN: i64 = 9001;
+
 /// A database, the Telegram fake, and the settings pointing at it.
 pub struct Harness {
     pub store: Store,
@@ -30,21 +34,23 @@ pub struct Harness {
     _db: ScratchDatabase,
 }
 
-/// A bot polling the fake.
+/// A bot polling the fake, with its broadcast runner, as `neurocards bot` runs them.
 pub struct Running {
     pub app: BotApp,
     stop: CancellationToken,
-    handle: JoinHandle<()>,
+    handles: Vec<JoinHandle<()>>,
 }
 
 impl Running {
-    /// Stops polling; the batch in hand is finished first.
+    /// Stops polling and the broadcast runner; the work in hand is finished first.
     pub async fn stop(self) {
         self.stop.cancel();
-        tokio::time::timeout(SOON, self.handle)
-            .await
-            .expect("polling stops in time")
-            .expect("polling task");
+        for handle in self.handles {
+            tokio::time::timeout(SOON, handle)
+                .await
+                .expect("the bot stops in time")
+                .expect("bot task");
+        }
     }
 }
 
@@ -60,6 +66,7 @@ impl Harness {
             ("TELEGRAM_API_URL", tg.api_url()),
             ("DEFAULT_LANGUAGE", "en".to_owned()),
             ("SUPPORT_CONTACT", "@neuro_support".to_owned()),
+            ("ADMIN_IDS", ADMIN.to_string()),
         ];
         let config = Config::from_lookup(Needs { bot_token: true }, |name| {
             vars.iter()
@@ -107,8 +114,11 @@ impl Harness {
 
     pub fn run(&self, app: BotApp) -> Running {
         let stop = CancellationToken::new();
-        let handle = tokio::spawn(polling::run(app.clone(), stop.clone()));
-        Running { app, stop, handle }
+        let handles = vec![
+            tokio::spawn(polling::run(app.clone(), stop.clone())),
+            tokio::spawn(admin::run_broadcasts(app.clone(), stop.clone())),
+        ];
+        Running { app, stop, handles }
     }
 
     /// The next message to `chat` matching `predicate`; fails with the transcript.

@@ -62,7 +62,7 @@ impl Default for Faults {
 
 /// Methods that create messages, which Telegram's flood limits count.
 fn is_send(method: &str) -> bool {
-    method.starts_with("send") && method != "sendChatAction"
+    (method.starts_with("send") && method != "sendChatAction") || method == "copyMessage"
 }
 
 impl Faults {

@@ -6,8 +6,8 @@ use super::html;
 use super::params::Params;
 use super::reply::ApiError;
 use super::state::{
-    AnsweredCallback, Inner, PreCheckoutAnswer, Sent, SentMedia, StoredMessage, inline_buttons,
-    reply_keyboard,
+    AnsweredCallback, Inner, MediaKind, MediaSource, PreCheckoutAnswer, Sent, SentMedia,
+    StoredMessage, inline_buttons, reply_keyboard,
 };
 use crate::util::unix_now;
 use serde_json::{Map, Value, json};
@@ -254,6 +254,78 @@ pub(crate) fn send_message(state: &TgState, params: &Params) -> Result<Value, Ap
     };
     record(&mut inner, entry, params);
     Ok(message)
+}
+
+/// The content fields a copy keeps; everything else (sender, date, forward data) is new.
+const COPIED_FIELDS: [&str; 10] = [
+    "text",
+    "entities",
+    "caption",
+    "caption_entities",
+    "photo",
+    "video",
+    "document",
+    "animation",
+    "voice",
+    "sticker",
+];
+
+/// `copyMessage`: message `message_id` of `from_chat_id` sent again by the bot to
+/// `chat_id`, without a link to the original; answers the new `MessageId`.
+pub(crate) fn copy_message(state: &TgState, params: &Params) -> Result<Value, ApiError> {
+    let chat_id = params.chat_id()?;
+    let from = params
+        .i64("from_chat_id")?
+        .ok_or_else(|| ApiError::bad_request("chat not found"))?;
+    let original_id = params.message_id()?;
+    let markup = reply_markup(params)?;
+    let mut inner = state.lock();
+    ensure_chat(&inner, chat_id)?;
+    let original = inner
+        .chats
+        .get(&from)
+        .and_then(|c| c.messages.get(&original_id))
+        .map(|m| m.json.clone())
+        .ok_or_else(|| ApiError::bad_request("message to copy not found"))?;
+    let fields: Map<String, Value> = COPIED_FIELDS
+        .iter()
+        .filter_map(|key| Some(((*key).to_owned(), original.get(*key)?.clone())))
+        .collect();
+    let text = fields
+        .get("text")
+        .or_else(|| fields.get("caption"))
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let media = [
+        MediaKind::Photo,
+        MediaKind::Video,
+        MediaKind::Document,
+        MediaKind::Animation,
+        MediaKind::Voice,
+        MediaKind::Sticker,
+    ]
+    .into_iter()
+    .find_map(|kind| {
+        let object = fields.get(kind.field())?;
+        // A photo is an array of sizes; the largest comes last.
+        let object = object.as_array().and_then(|a| a.last()).unwrap_or(object);
+        let file_id = object.get("file_id")?.as_str()?.to_owned();
+        Some(SentMedia {
+            kind,
+            source: MediaSource::FileId(file_id.clone()),
+            file_id,
+        })
+    });
+    let (message_id, _) =
+        create_bot_message(state, &mut inner, params, chat_id, fields, markup.as_ref())?;
+    let entry = Record {
+        text,
+        markup: markup.as_ref(),
+        media,
+        ..Record::new("copyMessage", chat_id, message_id)
+    };
+    record(&mut inner, entry, params);
+    Ok(json!({ "message_id": message_id }))
 }
 
 /// The bot's own message `message_id` in `chat_id`, for editing.

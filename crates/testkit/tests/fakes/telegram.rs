@@ -772,3 +772,39 @@ async fn wait_for_times_out_with_the_transcript_and_never_returns_an_entry_twice
     assert_eq!(tg.calls("sendMessage"), 1);
     assert_eq!(tg.requests("sendMessage")[0]["text"], "hello");
 }
+
+#[tokio::test]
+async fn copy_message_resends_a_users_photo_and_refuses_unknown_messages() {
+    let (tg, bot) = start_with_user(71).await;
+    let photo = tg.user(71).send_photo(Some("the caption"));
+    tg.user(72).first_name("Bob").send_text("hi");
+    let photo_id = photo.message_id.expect("a message");
+
+    let copy: MessageId = bot
+        .copy_message(ChatId(72), ChatId(71), MessageId(photo_id as i32))
+        .await
+        .expect("copyMessage");
+    let sent = tg.sent(72);
+    let entry = sent.last().expect("recorded");
+    assert_eq!(entry.method, "copyMessage");
+    assert_eq!(i64::from(copy.0), entry.message_id);
+    assert_eq!(entry.text(), "the caption");
+    let media = entry.media.clone().expect("the photo");
+    assert_eq!(media.kind, MediaKind::Photo);
+    assert!(matches!(media.source, MediaSource::FileId(_)));
+
+    let missing = bot
+        .copy_message(ChatId(72), ChatId(71), MessageId(9999))
+        .await
+        .expect_err("no such message");
+    assert!(matches!(missing, RequestError::Api(_)), "{missing:?}");
+    tg.block_user(72);
+    let blocked = bot
+        .copy_message(ChatId(72), ChatId(71), MessageId(photo_id as i32))
+        .await
+        .expect_err("blocked");
+    assert!(
+        matches!(blocked, RequestError::Api(ApiError::BotBlocked)),
+        "{blocked:?}"
+    );
+}
