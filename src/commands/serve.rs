@@ -126,7 +126,8 @@ pub async fn start(
     let mut job_waker = None;
     if parts.worker {
         let worker = Worker::with_shared(config, store.clone(), shared.clone())
-            .context("starting the worker")?;
+            .context("starting the worker")?
+            .with_metrics(metrics.clone());
         job_waker = Some(worker.callback_hub().job_waker());
         let stop = shutdown.clone();
         tasks.spawn(async move { worker.run(stop).await.context("worker") });

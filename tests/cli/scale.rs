@@ -87,6 +87,33 @@ async fn order_reels(tg: &FakeTelegram, user: SimUser) {
         .expect("queued");
 }
 
+/// `GET /metrics` of the process started with `vars`; checks every sample line parses.
+async fn scrape(vars: &[(String, String)]) -> String {
+    let addr = &vars.iter().find(|(k, _)| k == "HTTP_ADDR").expect("addr").1;
+    let text = reqwest::get(format!("http://{addr}/metrics"))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        text.trim_end().ends_with("# EOF"),
+        "OpenMetrics ends with # EOF"
+    );
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let (_, sample) = line.rsplit_once(' ').expect("name and value");
+        assert!(sample.parse::<f64>().is_ok(), "not a sample: {line}");
+    }
+    text
+}
+
+/// The value of the sample `series` (name with labels), 0 when absent.
+fn value(text: &str, series: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_bot_and_two_workers_deliver_twenty_videos_once_each() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -97,6 +124,7 @@ async fn one_bot_and_two_workers_deliver_twenty_videos_once_each() {
     let mut bot = Process::start(dir.path(), "bot", &["bot"], &bot_vars);
     bot.wait_line("neurocards bot:", SOON).await;
     let mut workers = Vec::new();
+    let mut worker_vars = Vec::new();
     for (name, key) in [
         ("worker-a", "kie-key-worker-a"),
         ("worker-b", "kie-key-worker-b"),
@@ -113,6 +141,7 @@ async fn one_bot_and_two_workers_deliver_twenty_videos_once_each() {
         let mut worker = Process::start(dir.path(), name, &["worker"], &vars);
         worker.wait_line("neurocards worker:", SOON).await;
         workers.push(worker);
+        worker_vars.push(vars);
     }
 
     let users: Vec<SimUser> = (0..20)
@@ -174,6 +203,28 @@ async fn one_bot_and_two_workers_deliver_twenty_videos_once_each() {
         text.contains("neurocards_jobs{kind=\"reels\",state=\"done\"} 20"),
         "{text}"
     );
+
+    // Each worker counts its own provider calls and generation times.
+    let mut durations = 0.0;
+    for vars in &worker_vars {
+        let text = scrape(vars).await;
+        assert!(
+            value(
+                &text,
+                "neurocards_provider_calls_total{provider=\"kie\",outcome=\"ok\"}"
+            ) > 0.0,
+            "{text}"
+        );
+        assert!(
+            value(&text, "neurocards_provider_keys{health=\"healthy\"}") == 1.0,
+            "{text}"
+        );
+        durations += value(
+            &text,
+            "neurocards_job_duration_seconds_count{kind=\"reels\"}",
+        );
+    }
+    assert_eq!(durations, 20.0, "every delivered job was timed once");
 
     for mut worker in workers {
         assert!(worker.terminate(SOON).await, "a worker drains on SIGTERM");

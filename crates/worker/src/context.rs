@@ -26,4 +26,13 @@ pub(crate) struct Ctx {
     pub worker_timeout: Duration,
     /// Result downloads (the provider's CDN), direct.
     pub downloads: reqwest::Client,
+    /// The process's metrics: provider calls, job durations, key and proxy health.
+    pub metrics: neurocards_core::metrics::Metrics,
+    /// The key rotation and the proxy routes, for the health gauges.
+    pub health: Option<(
+        neurocards_providers::KeyRing,
+        neurocards_providers::ProxyPool,
+    )>,
+    /// `PROXY_FILE` listed proxies (else the pool's one route is direct).
+    pub proxies_configured: bool,
 }

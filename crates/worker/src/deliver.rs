@@ -7,6 +7,7 @@ use crate::outcome::{Failure, Guard, Stop, jitter};
 use crate::telegram::{TelegramError, keyboard};
 use crate::texts::{self, FailureReason};
 use futures::StreamExt;
+use neurocards_core::metrics::KindLabel;
 use neurocards_core::{Language, callbacks};
 use neurocards_store::{Job, Lease};
 use std::path::Path;
@@ -73,6 +74,15 @@ pub(crate) async fn deliver(
         return Err(Stop::LeaseLost);
     }
     tracing::info!(job = %job.id, bytes = size, "delivered");
+    if let Some(started) = job.started_at {
+        let seconds = (ctx.store.now_ms() - started).max(0) as f64 / 1000.0;
+        ctx.metrics
+            .job_duration_seconds
+            .get_or_create(&KindLabel {
+                kind: job.kind.as_str().to_owned(),
+            })
+            .observe(seconds);
+    }
     Ok(())
 }
 

@@ -149,6 +149,11 @@ fn deadline(ctx: &Ctx, job: &Job) -> Instant {
     Instant::now() + Duration::from_millis(left_ms as u64)
 }
 
+/// Counts a video-provider call by its outcome.
+fn count(ctx: &Ctx) -> impl Fn(&str) + '_ {
+    move |outcome| ctx.metrics.provider_call(ctx.provider.name(), outcome)
+}
+
 fn backoff(ctx: &Ctx) -> Backoff {
     Backoff {
         initial: ctx.options.retry_initial,
@@ -227,6 +232,11 @@ async fn prompt(ctx: &Ctx, job: &Job, lease: &Lease) -> Result<String, Stop> {
             texts::template(job.kind, &job.user_prompt),
         )
         .await;
+    let outcome = match &enhanced {
+        neurocards_providers::Enhanced::Llm(_) => "ok",
+        _ => "template",
+    };
+    ctx.metrics.provider_call("openai", outcome);
     let prompt = enhanced.text().to_owned();
     if !ctx.store.set_enhanced_prompt(lease, &prompt).await? {
         return Err(Stop::LeaseLost);
@@ -272,10 +282,16 @@ async fn input(ctx: &Ctx, job: &Job, lease: &Lease, guard: &Guard) -> Result<Opt
         tracing::warn!(job = %job.id, %error, "cannot keep a copy of the input photo");
     }
     let file_name = format!("job-{}.jpg", job.id);
-    let url = retrying(guard, backoff(ctx), "uploading the photo", || {
-        ctx.provider
-            .upload_input(photo.clone(), &file_name, "image/jpeg")
-    })
+    let url = retrying(
+        guard,
+        backoff(ctx),
+        "uploading the photo",
+        count(ctx),
+        || {
+            ctx.provider
+                .upload_input(photo.clone(), &file_name, "image/jpeg")
+        },
+    )
     .await?;
     if !ctx.store.set_input_ref(lease, &url).await? {
         return Err(Stop::LeaseLost);
@@ -311,6 +327,7 @@ async fn submit(
         },
         backoff(ctx),
         "creating the task",
+        count(ctx),
         || ctx.provider.submit(&request),
     )
     .await?;
@@ -360,9 +377,13 @@ async fn wait(
                 () = guard.shutdown.cancelled() => return Err(Stop::Shutdown),
             }
         }
-        let status = retrying(guard, backoff(ctx), "asking about the task", || {
-            ctx.provider.status(task)
-        })
+        let status = retrying(
+            guard,
+            backoff(ctx),
+            "asking about the task",
+            count(ctx),
+            || ctx.provider.status(task),
+        )
         .await?;
         match status {
             TaskStatus::Succeeded { urls } => return Ok(urls),

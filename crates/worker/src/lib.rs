@@ -26,6 +26,7 @@ pub use options::WorkerOptions;
 
 use context::Ctx;
 use neurocards_core::config::Config;
+use neurocards_core::metrics::Metrics;
 use neurocards_ephemeral::Ephemeral;
 use neurocards_providers::{KeyRing, KieClient, PromptEnhancer, ProxyPool, VideoProvider};
 use neurocards_store::Store;
@@ -73,7 +74,10 @@ impl Worker {
     ) -> Result<Worker, WorkerError> {
         let kie = KieClient::from_config(config, shared)?;
         let (keys, routes) = (kie.keys().clone(), kie.routes().clone());
-        let mut worker = Worker::with_provider(config, store, Arc::new(kie), routes)?;
+        let mut worker = Worker::with_provider(config, store, Arc::new(kie), routes.clone())?;
+        if let Some(ctx) = Arc::get_mut(&mut worker.ctx) {
+            ctx.health = Some((keys.clone(), routes));
+        }
         worker.keys = Some(keys);
         Ok(worker)
     }
@@ -116,6 +120,9 @@ impl Worker {
                 .connect_timeout(std::time::Duration::from_secs(10))
                 .build()
                 .unwrap_or_default(),
+            metrics: Metrics::new(),
+            health: None,
+            proxies_configured: !config.proxies.is_empty(),
         };
         Ok(Worker {
             ctx: Arc::new(ctx),
@@ -129,6 +136,14 @@ impl Worker {
         if let Some(ctx) = Arc::get_mut(&mut self.ctx) {
             ctx.enhancer = ctx.enhancer.clone().with_timeout(options.enhancer_timeout);
             ctx.options = options;
+        }
+        self
+    }
+
+    /// Counts into `metrics` (the process's, which the HTTP server renders).
+    pub fn with_metrics(mut self, metrics: Metrics) -> Worker {
+        if let Some(ctx) = Arc::get_mut(&mut self.ctx) {
+            ctx.metrics = metrics;
         }
         self
     }

@@ -117,11 +117,13 @@ pub(crate) fn jitter(base: Duration) -> Duration {
 }
 
 /// Runs `op` until it succeeds, fails terminally, or the deadline comes. Retryable errors
-/// wait (the provider's Retry-After, else exponential backoff with jitter).
+/// wait (the provider's Retry-After, else exponential backoff with jitter). Each attempt's
+/// outcome (`ok` or the error class) goes to `count`.
 pub(crate) async fn retrying<T, F, Fut>(
     guard: &Guard,
     backoff: Backoff,
     doing: &str,
+    count: impl Fn(&str),
     op: F,
 ) -> Result<T, Stop>
 where
@@ -130,7 +132,9 @@ where
 {
     let mut wait = backoff.initial;
     loop {
-        match op().await {
+        let outcome = op().await;
+        count(outcome.as_ref().map_or_else(|e| e.class.as_str(), |_| "ok"));
+        match outcome {
             Ok(value) => return Ok(value),
             Err(error) if error.class.is_terminal() => {
                 return Err(Stop::Failed(Failure::from_provider(&error)));

@@ -7,6 +7,8 @@ use crate::WorkerError;
 use crate::context::Ctx;
 use crate::job;
 use crate::texts::FailureReason;
+use neurocards_core::metrics::HealthLabels;
+use neurocards_providers::KeyHealth;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Semaphore;
@@ -84,6 +86,7 @@ async fn maintain(ctx: Arc<Ctx>, stop: CancellationToken) {
             () = stop.cancelled() => return,
             _ = renew.tick() => {
                 ctx.leases.renew_all(&ctx.store, &options.owner, options.lease).await;
+                update_health(&ctx).await;
                 let in_flight = i64::try_from(ctx.leases.count()).unwrap_or(i64::MAX);
                 if let Err(error) = ctx.store.heartbeat(&options.owner, in_flight).await {
                     tracing::warn!(%error, "heartbeat failed");
@@ -91,6 +94,51 @@ async fn maintain(ctx: Arc<Ctx>, stop: CancellationToken) {
             }
             _ = sweep.tick() => sweep_once(&ctx).await,
         }
+    }
+}
+
+/// Sets the key and proxy health gauges from the shared rotation state.
+async fn update_health(ctx: &Ctx) {
+    let Some((keys, routes)) = &ctx.health else {
+        return;
+    };
+    let mut counts = std::collections::BTreeMap::from([
+        ("healthy", 0),
+        ("cooling", 0),
+        ("parked", 0),
+        ("suspect", 0),
+    ]);
+    for (_, health) in keys.health().await {
+        let name = match health {
+            KeyHealth::Healthy => "healthy",
+            KeyHealth::Cooling => "cooling",
+            KeyHealth::Parked => "parked",
+            KeyHealth::Suspect => "suspect",
+        };
+        *counts.entry(name).or_default() += 1;
+    }
+    for (health, count) in counts {
+        ctx.metrics
+            .provider_keys
+            .get_or_create(&HealthLabels {
+                health: health.to_owned(),
+            })
+            .set(count);
+    }
+    // Without proxies the pool holds one direct route, which is no proxy.
+    let cooling = i64::try_from(routes.cooling_labels().await.len()).unwrap_or(0);
+    let total = if ctx.proxies_configured {
+        i64::try_from(routes.len()).unwrap_or(0)
+    } else {
+        0
+    };
+    for (health, count) in [("healthy", total - cooling), ("cooling", cooling)] {
+        ctx.metrics
+            .proxies
+            .get_or_create(&HealthLabels {
+                health: health.to_owned(),
+            })
+            .set(count);
     }
 }
 
