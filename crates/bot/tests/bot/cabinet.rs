@@ -11,6 +11,7 @@ use teloxide::types::InputFile;
 
 both!(
     cabinet_lists_history_and_resends_by_file_id,
+    the_history_pages_ten_at_a_time,
     language_follows_telegram_and_the_cabinet_switch,
     referrals_link_new_users_only,
 );
@@ -120,6 +121,55 @@ async fn cabinet_lists_history_and_resends_by_file_id(dialect: Dialect) {
     bob.press_raw(his.message_id, &resend);
     assert!(h.tg.wait_no_pending_updates(crate::SOON).await);
     assert!(h.tg.sent(3002).iter().all(|m| m.method != "sendVideo"));
+    bot.stop().await;
+}
+
+async fn the_history_pages_ten_at_a_time(dialect: Dialect) {
+    let h = Harness::new(dialect).await;
+    let bot = h.start().await;
+    let ann = h.tg.user(3020).first_name("Ann").language_code(Some("en"));
+    ann.send_command("start", None);
+    h.expect_button(3020, "generate_neurocard").await;
+    h.store
+        .grant(UserId(3020), 10, "test", None)
+        .await
+        .expect("grant");
+    for n in 1..=12 {
+        let request = NewJob {
+            user: UserId(3020),
+            chat_id: 3020,
+            kind: JobKind::Neurocard,
+            prompt: format!("topic number {n}"),
+            input_file_id: Some("photo".into()),
+            duration: VideoDuration::S5,
+            cost: 1,
+            idempotency_key: None,
+            max_attempts: 3,
+        };
+        h.store.create_job_and_charge(&request).await.expect("job");
+    }
+    ann.send_command("cabinet", None);
+    let first = h.expect_text(3020, "Cabinet").await;
+    assert!(first.text().contains("topic number 12") && first.text().contains("topic number 3"));
+    assert!(
+        !first.text().contains("topic number 2:") && !first.text().contains("topic number 2\n")
+    );
+    assert_eq!(first.text().matches("topic number").count(), 10);
+    assert!(
+        first.callback_data().contains(&"cabinet:1"),
+        "an older page"
+    );
+    h.press(&ann, &first, "cabinet:1");
+    let older = h
+        .expect(3020, |m| m.is_edit() && m.text().contains("topic number 1"))
+        .await;
+    assert_eq!(older.message_id, first.message_id, "paged in place");
+    assert_eq!(older.text().matches("topic number").count(), 2);
+    assert!(
+        older.callback_data().contains(&"cabinet:0"),
+        "back to newer"
+    );
+    assert!(!older.callback_data().contains(&"cabinet:2"));
     bot.stop().await;
 }
 

@@ -133,6 +133,18 @@ async fn unexpected_input_gets_a_helpful_answer(dialect: Dialect) {
     h.expect_text(2004, "don't know this command").await;
     ann.send_sticker();
     h.expect_text(2004, "choose what to create").await;
+    ann.send_command("help", None);
+    let help = h.expect_text(2004, "How it works").await;
+    assert!(
+        help.text()
+            .contains("5 s — 1 credit(s), 10 s — 2 credit(s)"),
+        "{}",
+        help.text()
+    );
+    assert!(
+        help.text().contains("@neuro_support"),
+        "the support contact from the settings"
+    );
 
     // Garbage callback data and an out-of-date button: answered, nothing else happens.
     let before = h.tg.sent(2004).len();

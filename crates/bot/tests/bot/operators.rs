@@ -14,6 +14,7 @@ both!(
     the_dashboard_refreshes_and_draws_charts,
     grants_move_the_ledger_and_tell_the_user,
     a_broadcast_reaches_everyone_once_across_a_restart,
+    one_broadcast_at_a_time_and_it_can_be_stopped,
 );
 
 async fn admin_commands_do_nothing_for_other_users(dialect: Dialect) {
@@ -220,4 +221,56 @@ async fn a_broadcast_reaches_everyone_once_across_a_restart(dialect: Dialect) {
         assert!(user.blocked_at.is_some(), "{id} marked as blocked");
     }
     resumed.stop().await;
+}
+
+async fn one_broadcast_at_a_time_and_it_can_be_stopped(dialect: Dialect) {
+    let h = Harness::new(dialect).await;
+    for id in 11_000..11_100 {
+        let contact = NewUser {
+            id: UserId(id),
+            username: None,
+            full_name: "Fan".into(),
+            language: None,
+            referral_code: None,
+        };
+        h.store.upsert_user(&contact, 2).await.expect("user");
+    }
+    let bot = h.start().await;
+    let admin = h.tg.user(ADMIN).first_name("Op").language_code(Some("en"));
+    admin.send_command("broadcast", None);
+    h.expect_text(ADMIN, "Send the message to broadcast").await;
+    admin.send_text("Hello everyone");
+    let confirm = h.expect_text(ADMIN, "goes to 101 users").await;
+    let go = confirm
+        .callback_data()
+        .into_iter()
+        .find(|d| d.starts_with("adm:bc:go:"))
+        .expect("a send button")
+        .to_owned();
+    h.press(&admin, &confirm, &go);
+    h.expect_text(ADMIN, "started to 101 users").await;
+
+    // A second one cannot start while this one runs: /broadcast shows it instead.
+    admin.send_command("broadcast", None);
+    let running = h.expect_text(ADMIN, "is running").await;
+    // A stale "send" (an old client still showing it) starts nothing either.
+    admin.press_raw(confirm.message_id, &go);
+    h.press(&admin, &running, "adm:bc:stop");
+    let stopped = h
+        .expect(ADMIN, |m| m.is_edit() && m.text().contains("stopped"))
+        .await;
+    assert!(stopped.text().contains("of 101"), "{}", stopped.text());
+    let store = &h.store;
+    assert!(store.running_broadcast().await.expect("query").is_none());
+    let first = store
+        .broadcast(1)
+        .await
+        .expect("query")
+        .expect("the broadcast");
+    assert_eq!(first.state, "cancelled");
+    assert!(
+        store.broadcast(2).await.expect("query").is_none(),
+        "no second broadcast"
+    );
+    bot.stop().await;
 }
