@@ -184,17 +184,7 @@ async fn one_bot_and_two_workers_deliver_twenty_videos_once_each() {
     assert!(a > 0 && b > 0, "both workers took jobs: {a} and {b}");
 
     // The bot's metrics count the updates it handled.
-    let metrics_addr = &bot_vars
-        .iter()
-        .find(|(k, _)| k == "HTTP_ADDR")
-        .expect("addr")
-        .1;
-    let text = reqwest::get(format!("http://{metrics_addr}/metrics"))
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let text = scrape(&bot_vars).await;
     assert!(
         text.contains("neurocards_updates_handled_total{kind=\"callback_query\"}"),
         "{text}"

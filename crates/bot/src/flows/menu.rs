@@ -118,28 +118,21 @@ fn prices(turn: &Turn<'_>) -> (i64, i64) {
 
 /// `/help`: what the bot does, prices, support.
 pub(crate) async fn help(turn: &Turn<'_>) -> Result<(), BotError> {
-    let (short, long) = prices(turn);
-    let text = fill(
-        turn.t.help,
-        &[
-            ("short", &short),
-            ("long", &long),
-            ("support", &support(turn)),
-        ],
-    );
-    turn.say(text, Some(keyboards::back_to_menu(turn.t)))
-        .await?;
-    Ok(())
+    info(turn, turn.t.help).await
 }
 
 /// The credits screen: balance, prices, how to get more.
 pub(crate) async fn buy(turn: &Turn<'_>) -> Result<(), BotError> {
+    info(turn, turn.t.buy).await
+}
+
+/// A screen of facts (prices, support, balance) with the way back to the menu.
+async fn info(turn: &Turn<'_>, template: &str) -> Result<(), BotError> {
     let (short, long) = prices(turn);
-    let balance = turn.app.store.balance(turn.user.id).await?;
     let text = fill(
-        turn.t.buy,
+        template,
         &[
-            ("balance", &balance),
+            ("balance", &turn.user.balance),
             ("short", &short),
             ("long", &long),
             ("support", &support(turn)),

@@ -6,7 +6,7 @@ use crate::{ADMIN, Harness, SOON, both};
 use neurocards_admin::render_dashboard;
 use neurocards_core::UserId;
 use neurocards_store::{Dialect, NewUser};
-use neurocards_testkit::media;
+use neurocards_testkit::{Sent, media};
 use std::time::Duration;
 
 both!(
@@ -16,6 +16,16 @@ both!(
     a_broadcast_reaches_everyone_once_across_a_restart,
     one_broadcast_at_a_time_and_it_can_be_stopped,
 );
+
+/// The callback data of the preview's "send" button.
+fn send_button(preview: &Sent) -> String {
+    preview
+        .callback_data()
+        .into_iter()
+        .find(|d| d.starts_with("adm:bc:go:"))
+        .expect("a send button")
+        .to_owned()
+}
 
 async fn admin_commands_do_nothing_for_other_users(dialect: Dialect) {
     let h = Harness::new(dialect).await;
@@ -174,12 +184,7 @@ async fn a_broadcast_reaches_everyone_once_across_a_restart(dialect: Dialect) {
     let preview = h.expect(ADMIN, |m| m.method == "copyMessage").await;
     assert_eq!(preview.text(), "📣 Big news: Reels now come in 10 seconds!");
     let confirm = h.expect_text(ADMIN, "goes to 201 users").await;
-    let go = confirm
-        .callback_data()
-        .into_iter()
-        .find(|d| d.starts_with("adm:bc:go:"))
-        .expect("a send button")
-        .to_owned();
+    let go = send_button(&confirm);
     h.press(&admin, &confirm, &go);
     h.expect_text(ADMIN, "started to 201 users").await;
 
@@ -241,12 +246,7 @@ async fn one_broadcast_at_a_time_and_it_can_be_stopped(dialect: Dialect) {
     h.expect_text(ADMIN, "Send the message to broadcast").await;
     admin.send_text("Hello everyone");
     let confirm = h.expect_text(ADMIN, "goes to 101 users").await;
-    let go = confirm
-        .callback_data()
-        .into_iter()
-        .find(|d| d.starts_with("adm:bc:go:"))
-        .expect("a send button")
-        .to_owned();
+    let go = send_button(&confirm);
     h.press(&admin, &confirm, &go);
     h.expect_text(ADMIN, "started to 101 users").await;
 
