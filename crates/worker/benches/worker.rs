@@ -1,24 +1,25 @@
-//! One worker process under load: N jobs (default 2,000) against the KIE fake with a long
-//! generation time (default 60 s), polling for status (no callbacks). Prints the most jobs
-//! in flight at once, the peak RSS (of this whole process, fakes included), queue-to-submit
-//! and done-to-delivered latencies (p50/p99) and status calls per job.
+//! One worker process under load: N jobs (default 2,000) against the testkit's KIE fake with
+//! a long generation time (default 60 s), polling for status (no callbacks). Prints the most
+//! jobs in flight at once (submitted, not yet delivered), the peak RSS (of this whole
+//! process, fakes included: the Telegram fake keeps every uploaded video in memory, shown
+//! alongside), queue-to-submit and done-to-delivered latencies (p50/p99) and status calls
+//! per job.
 //!
 //! `cargo bench -p neurocards-worker` (SQLite; `BENCH_DATABASE=postgres` for PostgreSQL,
 //! `BENCH_JOBS`, `BENCH_GENERATION_S` to change the load).
 
-#[path = "../tests/worker/fakes.rs"]
-#[allow(dead_code)]
-mod fakes;
-
-use fakes::{FakeKie, FakeOpenAi, FakeTelegram};
 use neurocards_core::config::{Config, Needs};
 use neurocards_core::{JobKind, JobState, UserId, VideoDuration};
 use neurocards_store::scratch::ScratchDatabase;
 use neurocards_store::{ChargeOutcome, Dialect, NewJob, NewUser, Store};
+use neurocards_testkit::{FakeKie, FakeOpenAi, FakeTelegram, media};
 use neurocards_worker::{Worker, WorkerOptions};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
+
+const KIE_KEY: &str = "kie-bench-key-0001";
+const PROMPT: &str = "a wave at sunset";
 
 fn env_or(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -46,21 +47,43 @@ fn quantile(sorted: &[i64], q: f64) -> i64 {
     sorted[rank - 1]
 }
 
+/// The most intervals `[start, end)` open at once.
+fn peak_overlap(intervals: &[(i64, i64)]) -> usize {
+    let mut events: Vec<(i64, i32)> = intervals
+        .iter()
+        .flat_map(|(start, end)| [(*start, 1), (*end, -1)])
+        .collect();
+    // At the same instant an end comes before a start.
+    events.sort_unstable();
+    let (mut open, mut peak) = (0i64, 0i64);
+    for (_, delta) in events {
+        open += i64::from(delta);
+        peak = peak.max(open);
+    }
+    usize::try_from(peak).unwrap_or(0)
+}
+
 async fn bench(dialect: Dialect, jobs: u64, generation: Duration) {
     let db = ScratchDatabase::new(dialect).await.expect("database");
     let store = Store::open(db.url()).await.expect("store");
-    let kie = FakeKie::start(generation).await;
+    let kie = FakeKie::start().await;
+    kie.set_generation_time(generation);
+    // Enough credits for every task (a 5-second one costs 10 by default).
+    kie.set_credits(
+        KIE_KEY,
+        i64::try_from(jobs).unwrap_or(i64::MAX / 100) * 100 + 1000,
+    );
     let telegram = FakeTelegram::start().await;
     let openai = FakeOpenAi::start().await;
     let files = tempfile::tempdir().expect("tempdir");
     let vars: HashMap<&str, String> = [
-        ("BOT_TOKEN", "123456:BENCH-token".to_owned()),
-        ("TELEGRAM_API_URL", telegram.url.clone()),
-        ("KIE_API_KEY", "kie-bench-key-0001".to_owned()),
-        ("KIE_BASE_URL", kie.url.clone()),
-        ("KIE_UPLOAD_URL", kie.url.clone()),
+        ("BOT_TOKEN", telegram.token().to_owned()),
+        ("TELEGRAM_API_URL", telegram.api_url()),
+        ("KIE_API_KEY", KIE_KEY.to_owned()),
+        ("KIE_BASE_URL", kie.api_url()),
+        ("KIE_UPLOAD_URL", kie.upload_url()),
         ("OPENAI_API_KEY", "sk-bench-000000".to_owned()),
-        ("OPENAI_BASE_URL", openai.url.clone()),
+        ("OPENAI_BASE_URL", openai.base_url()),
         ("STORAGE_BASE_PATH", files.path().display().to_string()),
         ("WORKER_CONCURRENCY", (jobs + 100).to_string()),
     ]
@@ -78,8 +101,11 @@ async fn bench(dialect: Dialect, jobs: u64, generation: Duration) {
     let started = Instant::now();
     let mut ids = Vec::new();
     for i in 0..jobs as i64 {
+        let id = 10_000 + i;
+        // The user wrote to the bot, so the bot may answer in the private chat.
+        telegram.user(id).send_text(PROMPT);
         let user = NewUser {
-            id: UserId(10_000 + i),
+            id: UserId(id),
             username: None,
             full_name: format!("bench {i}"),
             language: None,
@@ -87,10 +113,10 @@ async fn bench(dialect: Dialect, jobs: u64, generation: Duration) {
         };
         store.upsert_user(&user, 1).await.expect("user");
         let request = NewJob {
-            user: UserId(10_000 + i),
-            chat_id: 10_000 + i,
+            user: UserId(id),
+            chat_id: id,
             kind: JobKind::Reels,
-            prompt: "a wave at sunset".into(),
+            prompt: PROMPT.into(),
             input_file_id: None,
             duration: VideoDuration::S5,
             cost: 1,
@@ -102,42 +128,52 @@ async fn bench(dialect: Dialect, jobs: u64, generation: Duration) {
             other => panic!("{other:?}"),
         }
     }
-    let mut peak_in_flight = 0usize;
-    loop {
-        let (created, delivered) = (kie.tasks().len(), telegram.sent("sendVideo").len());
-        peak_in_flight = peak_in_flight.max(created.saturating_sub(delivered));
-        if delivered as u64 >= jobs {
-            break;
-        }
-        assert!(
-            started.elapsed() < generation * 4 + Duration::from_secs(300),
-            "bench stalled: {created} created, {delivered} delivered"
+    let limit = generation * 4 + Duration::from_secs(300);
+    let wanted = usize::try_from(jobs).unwrap_or(usize::MAX);
+    if telegram
+        .wait_calls("sendVideo", wanted, limit.saturating_sub(started.elapsed()))
+        .await
+        .is_none()
+    {
+        panic!(
+            "bench stalled: {} created, {} delivered",
+            kie.tasks_created(),
+            telegram.calls("sendVideo")
         );
-        tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let elapsed = started.elapsed();
+    // The drain lets every job that already sent its video record it.
     shutdown.cancel();
     let _ = running.await;
 
     let generation_ms = generation.as_millis() as i64;
-    let (mut to_submit, mut to_deliver) = (Vec::new(), Vec::new());
+    let (mut to_submit, mut to_deliver, mut in_flight) = (Vec::new(), Vec::new(), Vec::new());
     for id in &ids {
         let job = store.job(*id).await.expect("job").expect("exists");
         assert_eq!(job.state, JobState::Done, "{job:?}");
         if let (Some(submitted), Some(finished)) = (job.submitted_at, job.finished_at) {
             to_submit.push(submitted - job.created_at);
             to_deliver.push(finished - submitted - generation_ms);
+            in_flight.push((submitted, finished));
         }
     }
     to_submit.sort_unstable();
     to_deliver.sort_unstable();
-    let status_calls: u32 = kie.with(|s| s.status_queries.values().sum());
+    let tasks = kie.created_tasks();
+    let status_calls: usize = tasks
+        .iter()
+        .map(|task| kie.status_queries(&task.task_id))
+        .sum();
+    let held_videos_mb = (telegram.calls("sendVideo") * media::MP4.len()) as f64 / 1048576.0;
     println!(
         "worker bench ({dialect:?}, {jobs} jobs, generation {} s, polling):",
         generation.as_secs()
     );
-    println!("  jobs in flight (peak)      {peak_in_flight}");
-    println!("  peak RSS (process)         {:.1} MB", peak_rss_mb());
+    println!("  jobs in flight (peak)      {}", peak_overlap(&in_flight));
+    println!(
+        "  peak RSS (process)         {:.1} MB (of which ~{held_videos_mb:.1} MB are videos the Telegram fake keeps)",
+        peak_rss_mb()
+    );
     println!(
         "  queue→submit   p50/p99     {} / {} ms",
         quantile(&to_submit, 0.5),
@@ -150,9 +186,9 @@ async fn bench(dialect: Dialect, jobs: u64, generation: Duration) {
     );
     println!(
         "  status calls per job       {:.2}",
-        f64::from(status_calls) / jobs as f64
+        status_calls as f64 / jobs as f64
     );
-    println!("  tasks created              {}", kie.tasks().len());
+    println!("  tasks created              {}", tasks.len());
     println!(
         "  wall time                  {:.1} s",
         elapsed.as_secs_f64()

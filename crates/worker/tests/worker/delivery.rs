@@ -2,9 +2,12 @@
 //! the again/menu buttons; the file_id is kept; the balance stays as charged. With
 //! callbacks on, the job asks about its task at most twice.
 
-use crate::{Harness, is_done};
+use crate::{Harness, PROMPT, is_done};
 use neurocards_core::{JobKind, UserId};
 use neurocards_store::Dialect;
+use neurocards_testkit::kie::Endpoint;
+use neurocards_testkit::media;
+use neurocards_testkit::telegram::{MediaKind, MediaSource};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -16,50 +19,70 @@ async fn neurocard_is_made_once_and_delivered(dialect: Dialect) {
     worker.stop().await;
 
     assert!(is_done(&done), "{done:?}");
-    let tasks = h.kie.tasks();
+    let tasks = h.kie.created_tasks();
     assert_eq!(tasks.len(), 1, "exactly one createTask");
     let body = &tasks[0].body;
     assert_eq!(body["model"], "kling-2.6/image-to-video");
     assert_eq!(body["input"]["duration"], "5");
     assert_eq!(body["input"]["aspect_ratio"], "16:9");
+    let asked = h.openai.requests();
+    assert_eq!(asked.len(), 1, "one prompt enhancement");
+    assert_eq!(asked[0]["messages"][1]["content"], PROMPT);
     assert_eq!(
         body["input"]["prompt"],
-        "ENHANCED: photosynthesis in a leaf"
+        neurocards_testkit::openai::enhance(PROMPT)
     );
     let image = body["input"]["image_urls"][0].as_str().expect("image url");
     assert!(
-        image.starts_with(&h.kie.url),
+        image.starts_with(&h.kie.upload_url()),
         "the photo went through KIE's upload: {image}"
     );
+    let uploads = h.kie.uploads();
+    assert_eq!(uploads.len(), 1, "one upload");
+    assert_eq!(uploads[0].download_url, image);
+    assert_eq!(uploads[0].size, media::JPEG.len(), "the user's photo");
     assert!(
-        !body.to_string().contains(crate::TOKEN),
+        !body.to_string().contains(h.telegram.token()),
         "no Telegram file URL reaches KIE"
     );
 
-    let videos = h.telegram.sent("sendVideo");
+    let videos = h.sent(7, "sendVideo");
     assert_eq!(videos.len(), 1);
+    assert_eq!(h.telegram.calls("sendVideo"), 1);
     assert_eq!(videos[0].chat_id, 7);
-    assert_eq!(videos[0].bytes, crate::fakes::VIDEO.len());
-    let buttons: Vec<&str> = videos[0].markup["inline_keyboard"]
-        .as_array()
-        .expect("keyboard")
-        .iter()
-        .filter_map(|row| row[0]["callback_data"].as_str())
-        .collect();
-    assert_eq!(buttons, ["again:neurocard", "back_to_menu"]);
+    let video = videos[0].media.as_ref().expect("a video");
+    assert_eq!(video.kind, MediaKind::Video);
     assert!(
-        done.video_file_id
-            .as_deref()
-            .is_some_and(|id| id.starts_with("video-")),
+        matches!(&video.source, MediaSource::Upload { size, .. } if *size == media::MP4.len()),
+        "{:?}",
+        video.source
+    );
+    assert_eq!(
+        h.telegram.file_bytes(&video.file_id).as_deref(),
+        Some(media::MP4),
+        "the KIE result, uploaded as is"
+    );
+    assert_eq!(
+        videos[0].callback_data(),
+        ["again:neurocard", "back_to_menu"]
+    );
+    assert_eq!(
+        done.video_file_id.as_deref(),
+        Some(video.file_id.as_str()),
         "{done:?}"
     );
-    assert!(done.result_url.is_some());
-    assert_eq!(done.provider_task_id.as_deref(), Some(tasks[0].id.as_str()));
+    assert_eq!(
+        done.result_url.as_deref(),
+        Some(h.kie.result_url(&tasks[0].task_id).as_str())
+    );
+    assert_eq!(
+        done.provider_task_id.as_deref(),
+        Some(tasks[0].task_id.as_str())
+    );
     let edits: Vec<String> = h
-        .telegram
-        .sent("editMessageText")
-        .into_iter()
-        .map(|m| m.text)
+        .sent(7, "editMessageText")
+        .iter()
+        .map(|m| m.text().to_owned())
         .collect();
     assert!(
         edits.iter().any(|t| t.contains("Making your neurocard")),
@@ -78,17 +101,18 @@ async fn reels_without_photo_is_text_to_video_in_9_16(dialect: Dialect) {
     worker.stop().await;
 
     assert!(is_done(&done), "{done:?}");
-    let tasks = h.kie.tasks();
+    let tasks = h.kie.created_tasks();
     assert_eq!(tasks.len(), 1);
     assert_eq!(tasks[0].body["model"], "kling-2.6/text-to-video");
     assert_eq!(tasks[0].body["input"]["aspect_ratio"], "9:16");
     assert!(tasks[0].body["input"].get("image_urls").is_none());
-    assert_eq!(h.kie.with(|s| s.uploads), 0);
-    let videos = h.telegram.sent("sendVideo");
+    assert!(h.kie.uploads().is_empty());
+    assert_eq!(h.kie.calls(Endpoint::Upload), 0);
+    let videos = h.sent(8, "sendVideo");
     assert_eq!(videos.len(), 1);
     assert_eq!(
-        videos[0].markup["inline_keyboard"][0][0]["callback_data"],
-        "again:reels"
+        videos[0].buttons[0][0].callback_data.as_deref(),
+        Some("again:reels")
     );
     assert_eq!(h.store.balance(UserId(8)).await.expect("balance"), 0);
     h.assert_ledger_balanced(8).await;
@@ -126,24 +150,45 @@ async fn callbacks_keep_status_queries_at_two_or_fewer(dialect: Dialect) {
     let worker = h.worker().await;
     assert!(hub.set(worker.callback_hub()).is_ok());
     let running = Harness::spawn(worker);
+    let mut tasks = Vec::new();
     for job in &jobs {
         let done = h.finished(job.id).await;
         assert!(is_done(&done), "{done:?}");
         let task = done.provider_task_id.expect("task id");
-        let queries = h.kie.queries(&task);
+        let queries = h.kie.status_queries(&task);
         assert!(queries <= 2, "{queries} status queries for {task}");
         let sent = h
             .kie
-            .tasks()
+            .created_tasks()
             .into_iter()
-            .find(|t| t.id == task)
+            .find(|t| t.task_id == task)
             .expect("task");
         assert_eq!(
             sent.body["callBackUrl"],
             format!("http://{addr}/kie/callback/{}", job.callback_token)
         );
+        tasks.push(task);
     }
     running.stop().await;
+    // KIE's callbacks reached the HTTP server and were accepted.
+    assert!(
+        h.kie
+            .wait_callbacks(tasks.len(), Duration::from_secs(10))
+            .await
+            .is_some(),
+        "{:?}",
+        h.kie.callbacks()
+    );
+    for task in &tasks {
+        let callbacks: Vec<_> = h
+            .kie
+            .callbacks()
+            .into_iter()
+            .filter(|c| &c.task_id == task)
+            .collect();
+        assert_eq!(callbacks.len(), 1, "{callbacks:?}");
+        assert_eq!(callbacks[0].status, Some(200), "{callbacks:?}");
+    }
     stop_server.cancel();
 }
 

@@ -1,10 +1,12 @@
 //! Key rotation: a key out of credits (402) and an invalid key (401) are parked; the job
 //! goes through on the next working key, and no task is created on the parked ones.
 
-use crate::Harness;
+use crate::{Harness, KIE_KEY};
 use neurocards_core::JobKind;
 use neurocards_providers::KeyHealth;
 use neurocards_store::Dialect;
+use neurocards_testkit::KeyState;
+use neurocards_testkit::kie::Endpoint;
 
 async fn parks_402_and_401_and_succeeds_on_the_third_key(dialect: Dialect) {
     let mut h = Harness::new(dialect).await;
@@ -12,10 +14,10 @@ async fn parks_402_and_401_and_succeeds_on_the_third_key(dialect: Dialect) {
         "KIE_API_KEY",
         "kie-key-empty-402,kie-key-invalid-401,kie-key-good-200",
     );
-    h.kie.with(|s| {
-        s.key_codes.insert("kie-key-empty-402".into(), 402);
-        s.key_codes.insert("kie-key-invalid-401".into(), 401);
-    });
+    h.kie
+        .set_key_state("kie-key-empty-402", KeyState::OutOfCredits);
+    h.kie
+        .set_key_state("kie-key-invalid-401", KeyState::Invalid);
     let job = h.paid_job(40, 1, JobKind::Reels).await;
     let worker = h.worker().await;
     let keys = worker.keys().expect("kie keys");
@@ -24,9 +26,11 @@ async fn parks_402_and_401_and_succeeds_on_the_third_key(dialect: Dialect) {
     running.stop().await;
 
     assert!(crate::is_done(&done), "{done:?}");
-    let tasks = h.kie.tasks();
+    let tasks = h.kie.created_tasks();
     assert_eq!(tasks.len(), 1);
     assert_eq!(tasks[0].key, "kie-key-good-200");
+    assert_eq!(h.kie.tasks_created_by("kie-key-empty-402"), 0);
+    assert_eq!(h.kie.tasks_created_by("kie-key-invalid-401"), 0);
     let health: Vec<KeyHealth> = keys.health().await.into_iter().map(|(_, h)| h).collect();
     assert_eq!(
         health,
@@ -38,15 +42,14 @@ async fn parks_402_and_401_and_succeeds_on_the_third_key(dialect: Dialect) {
 async fn with_every_key_parked_the_job_waits_then_times_out_refunded(dialect: Dialect) {
     let mut h = Harness::new(dialect).await;
     h.set("WORKER_TIMEOUT", "2");
-    h.kie.with(|s| {
-        s.key_codes.insert("kie-key-one-0001".into(), 402);
-    });
+    h.kie.set_key_state(KIE_KEY, KeyState::OutOfCredits);
     let job = h.paid_job(41, 1, JobKind::Reels).await;
     let worker = h.start().await;
     let done = h.finished(job.id).await;
     worker.stop().await;
     assert_eq!(done.error_class.as_deref(), Some("timeout"), "{done:?}");
-    assert!(h.kie.tasks().is_empty());
+    assert!(h.kie.calls(Endpoint::CreateTask) >= 1, "the key was tried");
+    assert_eq!(h.kie.tasks_created(), 0);
     assert_eq!(
         h.store
             .balance(neurocards_core::UserId(41))

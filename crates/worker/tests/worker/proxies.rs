@@ -1,12 +1,12 @@
 //! Proxy rotation: with one dead proxy and one working, calls go through the working one
 //! and the dead one cools down.
 
-use crate::fakes::FakeKie;
 use neurocards_core::Secret;
 use neurocards_core::config::parse_proxy_list;
 use neurocards_ephemeral::Ephemeral;
 use neurocards_providers::kie::KieSettings;
 use neurocards_providers::{KeyRing, KieClient, ProxyPool, VideoProvider, VideoRequest};
+use neurocards_testkit::FakeKie;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
@@ -67,15 +67,16 @@ async fn dead_port() -> String {
 
 #[tokio::test]
 async fn calls_go_through_the_working_proxy_and_the_dead_one_cools_down() {
-    let kie = FakeKie::start(Duration::from_millis(10)).await;
+    let kie = FakeKie::start().await;
+    kie.set_generation_time(Duration::from_millis(10));
     let (working, through_working) = forward_proxy().await;
     let dead = dead_port().await;
     let proxies = parse_proxy_list(&format!("{dead}\n{working}\n")).expect("proxies");
     let routes =
         ProxyPool::new(&proxies, Duration::from_secs(300), Ephemeral::local()).expect("pool");
     let settings = KieSettings {
-        base_url: kie.url.parse().expect("url"),
-        upload_url: kie.url.parse().expect("url"),
+        base_url: kie.api_url().parse().expect("url"),
+        upload_url: kie.upload_url().parse().expect("url"),
         model_image_to_video: "kling-2.6/image-to-video".into(),
         model_text_to_video: "kling-2.6/text-to-video".into(),
     };
@@ -99,7 +100,7 @@ async fn calls_go_through_the_working_proxy_and_the_dead_one_cools_down() {
             .await
             .expect("submitted through the working proxy");
     }
-    assert_eq!(kie.tasks().len(), 4);
+    assert_eq!(kie.tasks_created(), 4);
     assert!(through_working.load(Ordering::SeqCst) >= 1);
     assert_eq!(routes.cooling_labels().await, vec![dead]);
 }
