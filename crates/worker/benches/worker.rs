@@ -1,18 +1,21 @@
-//! One worker process under load: N jobs (default 2,000) against the testkit's KIE fake with
-//! a long generation time (default 60 s), polling for status (no callbacks). Prints the most
+//! One worker process under load: N jobs (default 2,000) arriving at a steady rate (default
+//! 50 a second) against the testkit's KIE fake with a long generation time (default 60 s),
+//! so that nearly all of them are in flight at once; KIE reports completion by callback to
+//! the real HTTP server, as in production (`BENCH_POLLING=1` polls instead). Prints the most
 //! jobs in flight at once (submitted, not yet delivered), the peak RSS (of this whole
 //! process, fakes included: the Telegram fake keeps every uploaded video in memory, shown
 //! alongside), queue-to-submit and done-to-delivered latencies (p50/p99) and status calls
 //! per job.
 //!
 //! `cargo bench -p neurocards-worker` (SQLite; `BENCH_DATABASE=postgres` for PostgreSQL,
-//! `BENCH_JOBS`, `BENCH_GENERATION_S` to change the load).
+//! `BENCH_JOBS`, `BENCH_RATE`, `BENCH_GENERATION_S` to change the load).
 
 use neurocards_core::config::{Config, Needs};
 use neurocards_core::{JobKind, JobState, UserId, VideoDuration};
 use neurocards_store::scratch::ScratchDatabase;
 use neurocards_store::{ChargeOutcome, Dialect, NewJob, NewUser, Store};
 use neurocards_testkit::{FakeKie, FakeOpenAi, FakeTelegram, media};
+use neurocards_web::{HttpServer, HttpState};
 use neurocards_worker::{Worker, WorkerOptions};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -63,7 +66,21 @@ fn peak_overlap(intervals: &[(i64, i64)]) -> usize {
     usize::try_from(peak).unwrap_or(0)
 }
 
-async fn bench(dialect: Dialect, jobs: u64, generation: Duration) {
+/// How the bench runs.
+struct Load {
+    jobs: u64,
+    per_second: u64,
+    generation: Duration,
+    callbacks: bool,
+}
+
+async fn bench(dialect: Dialect, load: Load) {
+    let Load {
+        jobs,
+        per_second,
+        generation,
+        callbacks,
+    } = load;
     let db = ScratchDatabase::new(dialect).await.expect("database");
     let store = Store::open(db.url()).await.expect("store");
     let kie = FakeKie::start().await;
@@ -89,18 +106,42 @@ async fn bench(dialect: Dialect, jobs: u64, generation: Duration) {
     ]
     .into_iter()
     .collect();
+    // The HTTP server's address is known before the worker is built: KIE calls it back.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let http_addr = listener.local_addr().expect("addr");
+    drop(listener);
+    let mut vars = vars;
+    if callbacks {
+        vars.insert("PUBLIC_BASE_URL", format!("http://{http_addr}"));
+    }
     let config =
         Config::from_lookup(Needs::default(), |name| vars.get(name).cloned()).expect("config");
     let worker = Worker::new(&config, store.clone())
         .await
         .expect("worker")
         .with_options(WorkerOptions::default());
+    let server = HttpServer::bind(
+        http_addr,
+        HttpState {
+            store: store.clone(),
+            redis: None,
+            metrics: neurocards_core::metrics::Metrics::new(),
+            job_waker: Some(worker.callback_hub().job_waker()),
+            webhook: None,
+        },
+    )
+    .await
+    .expect("HTTP server");
     let shutdown = CancellationToken::new();
+    let serving = tokio::spawn(server.serve(shutdown.clone()));
     let running = tokio::spawn(worker.run(shutdown.clone()));
 
     let started = Instant::now();
+    let spacing = Duration::from_secs(1) / u32::try_from(per_second.max(1)).unwrap_or(u32::MAX);
     let mut ids = Vec::new();
     for i in 0..jobs as i64 {
+        // Arrivals at a steady rate, as users confirm orders.
+        tokio::time::sleep_until((started + spacing * u32::try_from(i).unwrap_or(0)).into()).await;
         let id = 10_000 + i;
         // The user wrote to the bot, so the bot may answer in the private chat.
         telegram.user(id).send_text(PROMPT);
@@ -145,6 +186,7 @@ async fn bench(dialect: Dialect, jobs: u64, generation: Duration) {
     // The drain lets every job that already sent its video record it.
     shutdown.cancel();
     let _ = running.await;
+    let _ = serving.await;
 
     let generation_ms = generation.as_millis() as i64;
     let (mut to_submit, mut to_deliver, mut in_flight) = (Vec::new(), Vec::new(), Vec::new());
@@ -166,8 +208,13 @@ async fn bench(dialect: Dialect, jobs: u64, generation: Duration) {
         .sum();
     let held_videos_mb = (telegram.calls("sendVideo") * media::MP4.len()) as f64 / 1048576.0;
     println!(
-        "worker bench ({dialect:?}, {jobs} jobs, generation {} s, polling):",
-        generation.as_secs()
+        "worker bench ({dialect:?}, {jobs} jobs at {per_second}/s, generation {} s, {}):",
+        generation.as_secs(),
+        if callbacks {
+            "KIE callbacks"
+        } else {
+            "polling"
+        }
     );
     println!("  jobs in flight (peak)      {}", peak_overlap(&in_flight));
     println!(
@@ -180,7 +227,7 @@ async fn bench(dialect: Dialect, jobs: u64, generation: Duration) {
         quantile(&to_submit, 0.99)
     );
     println!(
-        "  done→delivered p50/p99     {} / {} ms (incl. the poll interval)",
+        "  done→delivered p50/p99     {} / {} ms (callback or poll, download, upload to Telegram)",
         quantile(&to_deliver, 0.5),
         quantile(&to_deliver, 0.99)
     );
@@ -204,8 +251,12 @@ fn main() {
         Ok("postgres") => Dialect::Postgres,
         _ => Dialect::Sqlite,
     };
-    let jobs = env_or("BENCH_JOBS", 2000);
-    let generation = Duration::from_secs(env_or("BENCH_GENERATION_S", 60));
+    let load = Load {
+        jobs: env_or("BENCH_JOBS", 2000),
+        per_second: env_or("BENCH_RATE", 50),
+        generation: Duration::from_secs(env_or("BENCH_GENERATION_S", 60)),
+        callbacks: env_or("BENCH_POLLING", 0) == 0,
+    };
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    runtime.block_on(bench(dialect, jobs, generation));
+    runtime.block_on(bench(dialect, load));
 }
