@@ -5,7 +5,7 @@ use anyhow::Context;
 use neurocards_admin::alerts::Alerts;
 use neurocards_bot::admin::run_broadcasts;
 use neurocards_bot::{BotApp, BotSettings, polling};
-use neurocards_core::config::{Config, StorageType};
+use neurocards_core::config::Config;
 use neurocards_core::metrics::Metrics;
 use neurocards_ephemeral::Ephemeral;
 use neurocards_providers::KieClient;
@@ -125,11 +125,6 @@ pub async fn start(
         .context("connecting to Redis")?;
     let mut job_waker = None;
     if parts.worker {
-        if config.storage_type == StorageType::S3 {
-            tracing::warn!(
-                "STORAGE_TYPE=s3 is not supported yet: input copies stay in STORAGE_BASE_PATH on this machine"
-            );
-        }
         let worker = Worker::with_shared(config, store.clone(), shared.clone())
             .context("starting the worker")?
             .with_metrics(metrics.clone());

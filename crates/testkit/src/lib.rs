@@ -40,16 +40,21 @@
 //! `ai.fail_next(n, AiFault::Unauthorized | RateLimited(secs) | ServerError | Hang |
 //! EmptyContent)`.
 //!
+//! **S3.** `FakeS3::start("bucket")` serves an S3-compatible bucket at `endpoint()` (signed
+//! PUTs, signed or presigned GETs, S3's XML errors) for `STORAGE_TYPE=s3`.
+//!
 //! Real media lives in [`media`]: a JPEG, PNG, GIF, WEBP, OGG voice and a playable H.264 MP4,
 //! with readers for image sizes and MP4 duration.
 
 pub mod kie;
 pub mod media;
 pub mod openai;
+pub mod s3;
 mod server;
 pub mod telegram;
 mod util;
 
 pub use kie::{FakeKie, KeyState, KieFault};
 pub use openai::{AiFault, FakeOpenAi};
+pub use s3::FakeS3;
 pub use telegram::{FakeTelegram, Sent, SimUser, TgFault};

@@ -17,6 +17,8 @@ pub(crate) struct Ctx {
     pub enhancer: PromptEnhancer,
     pub telegram: Telegram,
     pub storage: LocalStorage,
+    /// The bucket input photos go to when `STORAGE_TYPE=s3`.
+    pub bucket: Option<crate::storage::BucketInputs>,
     pub hub: CallbackHub,
     pub leases: Leases,
     pub options: WorkerOptions,

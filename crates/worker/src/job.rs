@@ -278,11 +278,38 @@ async fn input(ctx: &Ctx, job: &Job, lease: &Lease, guard: &Guard) -> Result<Opt
             )));
         }
     };
+    let url = match &ctx.bucket {
+        // Our bucket keeps the copy and the provider reads it through a signed link.
+        Some(bucket) => bucket
+            .put_and_sign(job.id, photo.clone())
+            .await
+            .map_err(|error| {
+                Stop::Failed(Failure::new(
+                    "storage",
+                    error.to_string(),
+                    FailureReason::Internal,
+                ))
+            })?,
+        None => upload_input(ctx, job, guard, photo).await?,
+    };
+    if !ctx.store.set_input_ref(lease, &url).await? {
+        return Err(Stop::LeaseLost);
+    }
+    Ok(Some(url))
+}
+
+/// Keeps a local copy and hands the photo to the provider's upload API.
+async fn upload_input(
+    ctx: &Ctx,
+    job: &Job,
+    guard: &Guard,
+    photo: bytes::Bytes,
+) -> Result<String, Stop> {
     if let Err(error) = ctx.storage.save_input(job.id, &photo).await {
         tracing::warn!(job = %job.id, %error, "cannot keep a copy of the input photo");
     }
     let file_name = format!("job-{}.jpg", job.id);
-    let url = retrying(
+    retrying(
         guard,
         backoff(ctx),
         "uploading the photo",
@@ -292,11 +319,7 @@ async fn input(ctx: &Ctx, job: &Job, lease: &Lease, guard: &Guard) -> Result<Opt
                 .upload_input(photo.clone(), &file_name, "image/jpeg")
         },
     )
-    .await?;
-    if !ctx.store.set_input_ref(lease, &url).await? {
-        return Err(Stop::LeaseLost);
-    }
-    Ok(Some(url))
+    .await
 }
 
 /// Creates the provider task and records its id before anything waits on it.

@@ -1,7 +1,8 @@
 //! The worker: turns paid jobs into delivered videos.
 //!
 //! [`Worker::run`] claims jobs from the store's queue and runs many at once as async tasks:
-//! prompt (LLM or template) → input photo (Telegram → our storage → the provider's upload)
+//! prompt (LLM or template) → input photo (Telegram → our copy → the provider's upload API,
+//! or with `STORAGE_TYPE=s3` our bucket and a signed link)
 //! → submit (task id recorded before waiting) → wait (callback or polling) → deliver
 //! (sendVideo with the again/menu buttons, `file_id` recorded) → finish. A terminal error
 //! fails the job with its refund and tells the user; shutdown releases the leases at a
@@ -48,6 +49,9 @@ pub enum WorkerError {
     /// The database failed.
     #[error("database")]
     Store(#[from] neurocards_store::StoreError),
+    /// The bucket of `STORAGE_TYPE=s3` cannot be used.
+    #[error("cannot set up the bucket")]
+    Storage(#[from] storage::StorageError),
 }
 
 /// A worker process's pipeline, ready to run.
@@ -107,6 +111,11 @@ impl Worker {
             enhancer,
             telegram: telegram::Telegram::new(&config.telegram_api_url, token),
             storage: storage::LocalStorage::new(&config.storage_base_path),
+            bucket: config
+                .s3
+                .as_ref()
+                .map(|s3| storage::BucketInputs::new(s3, &config.storage_base_path))
+                .transpose()?,
             hub: CallbackHub::default(),
             leases: leases::Leases::default(),
             options,

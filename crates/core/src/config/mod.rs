@@ -52,6 +52,21 @@ pub enum StorageType {
     S3,
 }
 
+/// An S3-compatible bucket for `STORAGE_TYPE=s3`.
+#[derive(Debug, Clone)]
+pub struct S3Settings {
+    /// `S3_BUCKET`.
+    pub bucket: String,
+    /// `S3_REGION` (default `us-east-1`).
+    pub region: String,
+    /// `S3_ENDPOINT` for providers other than AWS (MinIO, R2, ...); path-style URLs.
+    pub endpoint: Option<Url>,
+    /// `S3_ACCESS_KEY_ID`.
+    pub access_key_id: Secret,
+    /// `S3_SECRET_ACCESS_KEY`.
+    pub secret_access_key: Secret,
+}
+
 /// Every setting of the product.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -73,6 +88,8 @@ pub struct Config {
     pub storage_type: StorageType,
     /// File storage root: a directory, or a bucket prefix (`STORAGE_BASE_PATH`).
     pub storage_base_path: PathBuf,
+    /// The bucket, when `STORAGE_TYPE=s3`.
+    pub s3: Option<S3Settings>,
     /// KIE API keys, rotated (`KIE_API_KEY`, comma separated).
     pub kie_api_keys: Vec<Secret>,
     /// KIE API base URL (`KIE_BASE_URL`).
@@ -162,6 +179,10 @@ impl Config {
                 ));
             }
         };
+        let s3 = match storage_type {
+            StorageType::S3 => Some(s3_settings(&env)?),
+            StorageType::Local => None,
+        };
         let kie_api_keys = env
             .get("KIE_API_KEY")
             .map(|keys| {
@@ -230,6 +251,7 @@ impl Config {
             redis_url,
             storage_type,
             storage_base_path: PathBuf::from(env.or("STORAGE_BASE_PATH", "data/files")),
+            s3,
             kie_api_keys,
             kie_base_url: env.url("KIE_BASE_URL", "https://api.kie.ai")?,
             kie_upload_url: env.url("KIE_UPLOAD_URL", "https://kieai.redpandaai.co")?,
@@ -256,6 +278,24 @@ impl Config {
     pub fn is_admin(&self, id: i64) -> bool {
         self.admin_ids.contains(&id)
     }
+}
+
+/// The bucket settings `STORAGE_TYPE=s3` cannot do without.
+fn s3_settings(env: &Env<'_>) -> Result<S3Settings, ConfigError> {
+    let required = |name: &'static str| {
+        env.get(name)
+            .ok_or_else(|| ConfigError::new(name, "is required when STORAGE_TYPE=s3"))
+    };
+    Ok(S3Settings {
+        bucket: required("S3_BUCKET")?,
+        region: env.or("S3_REGION", "us-east-1"),
+        endpoint: env
+            .get("S3_ENDPOINT")
+            .map(|_| env.url("S3_ENDPOINT", ""))
+            .transpose()?,
+        access_key_id: Secret::new(required("S3_ACCESS_KEY_ID")?),
+        secret_access_key: Secret::new(required("S3_SECRET_ACCESS_KEY")?),
+    })
 }
 
 /// Telegram tokens look like `123456:ABC-def_…`.
@@ -406,6 +446,48 @@ mod tests {
                 example
                     .lines()
                     .any(|line| line.starts_with(&format!("{name}="))),
+                "{name} is missing from .env.example"
+            );
+        }
+    }
+
+    #[test]
+    fn s3_needs_its_bucket_and_keys() {
+        let err = load(Needs::default(), &[("STORAGE_TYPE", "s3")]).expect_err("no bucket");
+        assert_eq!(err.var, "S3_BUCKET");
+        let err = load(
+            Needs::default(),
+            &[("STORAGE_TYPE", "s3"), ("S3_BUCKET", "cards")],
+        )
+        .expect_err("no key");
+        assert_eq!(err.var, "S3_ACCESS_KEY_ID");
+        let config = load(
+            Needs::default(),
+            &[
+                ("STORAGE_TYPE", "s3"),
+                ("S3_BUCKET", "cards"),
+                ("S3_ACCESS_KEY_ID", "AKIA0001"),
+                ("S3_SECRET_ACCESS_KEY", "very-secret-value"),
+                ("S3_ENDPOINT", "http://127.0.0.1:9000"),
+            ],
+        )
+        .expect("valid");
+        let s3 = config.s3.as_ref().expect("s3 settings");
+        assert_eq!(
+            (s3.bucket.as_str(), s3.region.as_str()),
+            ("cards", "us-east-1")
+        );
+        assert!(!format!("{config:?}").contains("very-secret-value"));
+        let example = include_str!("../../../../.env.example");
+        for name in [
+            "S3_BUCKET",
+            "S3_REGION",
+            "S3_ENDPOINT",
+            "S3_ACCESS_KEY_ID",
+            "S3_SECRET_ACCESS_KEY",
+        ] {
+            assert!(
+                example.contains(&format!("\n{name}=")),
                 "{name} is missing from .env.example"
             );
         }

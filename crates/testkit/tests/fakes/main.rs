@@ -3,6 +3,7 @@
 
 mod kie;
 mod openai;
+mod s3;
 mod smoke;
 mod telegram;
 

@@ -192,7 +192,61 @@ async fn callbacks_keep_status_queries_at_two_or_fewer(dialect: Dialect) {
     stop_server.cancel();
 }
 
+/// With `STORAGE_TYPE=s3` the photo goes to our bucket and KIE reads it through a signed
+/// link of ours: KIE's upload API is not used, and no Telegram URL leaves the worker.
+async fn s3_storage_hands_kie_a_signed_link(dialect: Dialect) {
+    use neurocards_testkit::FakeS3;
+    use neurocards_testkit::s3::{ACCESS_KEY_ID, SECRET_ACCESS_KEY};
+    let mut h = Harness::new(dialect).await;
+    let bucket = FakeS3::start("neurocards-media").await;
+    for (name, value) in [
+        ("STORAGE_TYPE", "s3"),
+        ("STORAGE_BASE_PATH", "prod"),
+        ("S3_BUCKET", "neurocards-media"),
+        ("S3_REGION", "eu-central-1"),
+        ("S3_ENDPOINT", bucket.endpoint().as_str()),
+        ("S3_ACCESS_KEY_ID", ACCESS_KEY_ID),
+        ("S3_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY),
+    ] {
+        h.set(name, value);
+    }
+    let job = h.paid_job(8, 2, JobKind::Neurocard).await;
+    let worker = h.start().await;
+    let done = h.finished(job.id).await;
+    worker.stop().await;
+
+    assert!(is_done(&done), "{done:?}");
+    let key = format!("prod/inputs/job-{}.jpg", job.id);
+    assert_eq!(bucket.keys(), [key.clone()]);
+    assert_eq!(
+        bucket.object(&key).as_deref(),
+        Some(media::JPEG),
+        "the user's photo"
+    );
+    assert!(h.kie.uploads().is_empty(), "KIE's upload API is not used");
+    let tasks = h.kie.created_tasks();
+    let image = tasks[0].body["input"]["image_urls"][0]
+        .as_str()
+        .expect("image url")
+        .to_owned();
+    assert!(
+        image.starts_with(&format!("{}/neurocards-media/{key}?", bucket.endpoint())),
+        "{image}"
+    );
+    assert!(image.contains("X-Amz-Signature="), "a signed link: {image}");
+    assert!(!image.contains(SECRET_ACCESS_KEY), "{image}");
+    assert_eq!(done.input_file_ref.as_deref(), Some(image.as_str()));
+    // The link works for whoever holds it, as KIE does, and only with its signature.
+    let fetched = reqwest::get(&image).await.expect("GET the link");
+    assert_eq!(fetched.status(), 200);
+    assert_eq!(fetched.bytes().await.expect("bytes").as_ref(), media::JPEG);
+    let unsigned = image.split('?').next().expect("path").to_owned();
+    assert_eq!(reqwest::get(unsigned).await.expect("GET").status(), 403);
+    assert_eq!(h.sent(8, "sendVideo").len(), 1);
+}
+
 crate::both!(
+    s3_storage_hands_kie_a_signed_link,
     neurocard_is_made_once_and_delivered,
     reels_without_photo_is_text_to_video_in_9_16,
     callbacks_keep_status_queries_at_two_or_fewer,
