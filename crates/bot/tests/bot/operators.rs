@@ -17,6 +17,18 @@ both!(
     one_broadcast_at_a_time_and_it_can_be_stopped,
 );
 
+/// A user the store already knows (met before this test's bot started).
+async fn known_user(h: &Harness, id: i64) {
+    let contact = NewUser {
+        id: UserId(id),
+        username: None,
+        full_name: "Fan".into(),
+        language: None,
+        referral_code: None,
+    };
+    h.store.upsert_user(&contact, 2).await.expect("user");
+}
+
 /// The callback data of the preview's "send" button.
 fn send_button(preview: &Sent) -> String {
     preview
@@ -153,14 +165,7 @@ async fn a_broadcast_reaches_everyone_once_across_a_restart(dialect: Dialect) {
     let mut last_update = 0;
     for id in 10_000..10_200 {
         last_update = h.tg.user(id).first_name("Fan").send_text("hi").update_id;
-        let contact = NewUser {
-            id: UserId(id),
-            username: None,
-            full_name: "Fan".into(),
-            language: None,
-            referral_code: None,
-        };
-        h.store.upsert_user(&contact, 2).await.expect("user");
+        known_user(&h, id).await;
     }
     let blocked: Vec<i64> = (10_000..10_200).step_by(20).collect();
     for id in &blocked {
@@ -231,14 +236,7 @@ async fn a_broadcast_reaches_everyone_once_across_a_restart(dialect: Dialect) {
 async fn one_broadcast_at_a_time_and_it_can_be_stopped(dialect: Dialect) {
     let h = Harness::new(dialect).await;
     for id in 11_000..11_100 {
-        let contact = NewUser {
-            id: UserId(id),
-            username: None,
-            full_name: "Fan".into(),
-            language: None,
-            referral_code: None,
-        };
-        h.store.upsert_user(&contact, 2).await.expect("user");
+        known_user(&h, id).await;
     }
     let bot = h.start().await;
     let admin = h.tg.user(ADMIN).first_name("Op").language_code(Some("en"));
