@@ -172,6 +172,25 @@ impl BotApp {
         crate::router::route(&self.inner, update).await
     }
 
+    /// Who to tell if `update` fails: its private chat and the sender's language code.
+    pub fn reply_target(update: &Update) -> Option<(ChatId, Option<String>)> {
+        let chat = update.chat().filter(|chat| chat.is_private())?;
+        Some((chat.id, update.from()?.language_code.clone()))
+    }
+
+    /// Tells the user of a failed update that something broke on our side (polling mode,
+    /// where Telegram will not deliver the update again). Best effort.
+    pub async fn apologise(&self, (chat, language_code): (ChatId, Option<String>)) {
+        let language = language_code
+            .as_deref()
+            .and_then(Language::from_telegram_code)
+            .unwrap_or(self.inner.settings.default_language);
+        let text = crate::texts::texts(language).internal_error.to_owned();
+        if let Err(error) = self.inner.tg.send_message(chat, text, None).await {
+            tracing::debug!(%error, "could not apologise for a failed update");
+        }
+    }
+
     /// Handles one update given as the Bot API's JSON (webhook mode).
     pub async fn handle_json(&self, update: serde_json::Value) -> Result<(), BotError> {
         // teloxide's `UpdateKind` only deserializes from text: from a `Value` every update

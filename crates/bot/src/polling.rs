@@ -67,8 +67,12 @@ async fn handle_batch(app: &BotApp, updates: Vec<Update>) {
         chats.spawn(async move {
             for update in updates {
                 let id = update.id.0;
+                let target = BotApp::reply_target(&update);
                 if let Err(error) = app.handle(update).await {
                     tracing::error!(update = id, error = %error, cause = ?std::error::Error::source(&error), "update failed");
+                    if let Some(target) = target {
+                        app.apologise(target).await;
+                    }
                 }
             }
         });

@@ -7,7 +7,11 @@ use neurocards_bot::flood::FloodLimits;
 use neurocards_store::Dialect;
 use std::time::Duration;
 
-both!(a_flow_survives_a_restart, a_flooding_user_is_paused_alone);
+both!(
+    a_flow_survives_a_restart,
+    a_flooding_user_is_paused_alone,
+    a_broken_database_gets_an_apology_not_silence,
+);
 
 async fn a_flow_survives_a_restart(dialect: Dialect) {
     let h = Harness::new(dialect).await;
@@ -64,5 +68,19 @@ async fn a_flooding_user_is_paused_alone(dialect: Dialect) {
             .count(),
         1
     );
+    bot.stop().await;
+}
+
+async fn a_broken_database_gets_an_apology_not_silence(dialect: Dialect) {
+    let h = Harness::new(dialect).await;
+    let bot = h.start().await;
+    let ann = h.tg.user(4004).first_name("Ann").language_code(Some("en"));
+    ann.send_command("start", None);
+    h.expect_button(4004, "generate_neurocard").await;
+    // The bot shares this pool: closed, every query fails.
+    h.store.close().await;
+    ann.send_command("cabinet", None);
+    h.expect_text(4004, "Something went wrong on our side")
+        .await;
     bot.stop().await;
 }
