@@ -55,25 +55,19 @@ async fn begin<'a>(
             .and_then(Language::from_telegram_code),
         referral_code,
     };
-    match verdict {
-        Verdict::Handle => {}
-        Verdict::Ignore => return Ok(None),
-        Verdict::Warn => {
-            let user = app
-                .store
-                .upsert_user(&contact, app.settings.free_credits)
-                .await?
-                .user;
-            let turn = Turn::new(app, chat, user, false);
-            turn.say(turn.t.flood, None).await?;
-            return Ok(None);
-        }
+    if verdict == Verdict::Ignore {
+        return Ok(None);
     }
     let recorded = app
         .store
         .upsert_user(&contact, app.settings.free_credits)
         .await?;
-    Ok(Some(Turn::new(app, chat, recorded.user, recorded.is_new)))
+    let turn = Turn::new(app, chat, recorded.user, recorded.is_new);
+    if verdict == Verdict::Warn {
+        turn.say(turn.t.flood, None).await?;
+        return Ok(None);
+    }
+    Ok(Some(turn))
 }
 
 async fn on_message(app: &Inner, message: Message) -> Result<(), BotError> {
@@ -124,14 +118,15 @@ async fn on_callback(app: &Inner, query: CallbackQuery) -> Result<(), BotError> 
     };
     let (chat, message) = (pressed.chat().id, pressed.id());
     let action = query.data.as_deref().and_then(Action::parse);
-    let turn = match (action, pressed.chat().is_private()) {
-        (Some(_), true) => begin(app, chat, &query.from, None).await?,
-        _ => None,
+    let notice = match action.filter(|_| pressed.chat().is_private()) {
+        Some(action) => match begin(app, chat, &query.from, None).await {
+            Ok(Some(turn)) => on_action(&turn, action, message).await,
+            Ok(None) => Ok(None),
+            Err(error) => Err(error),
+        },
+        None => Ok(None),
     };
-    let notice = match (&turn, action) {
-        (Some(turn), Some(action)) => on_action(turn, action, message).await,
-        _ => Ok(None),
-    };
+    // Answered whatever happened, so the button's spinner always stops.
     let text = notice.as_ref().ok().copied().flatten();
     if let Err(error) = app.tg.answer_callback(query.id, text).await {
         tracing::debug!(%error, "answerCallbackQuery failed");

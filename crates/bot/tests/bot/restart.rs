@@ -76,11 +76,21 @@ async fn a_broken_database_gets_an_apology_not_silence(dialect: Dialect) {
     let bot = h.start().await;
     let ann = h.tg.user(4004).first_name("Ann").language_code(Some("en"));
     ann.send_command("start", None);
-    h.expect_button(4004, "generate_neurocard").await;
+    let menu = h.expect_button(4004, "generate_neurocard").await;
     // The bot shares this pool: closed, every query fails.
     h.store.close().await;
     ann.send_command("cabinet", None);
     h.expect_text(4004, "Something went wrong on our side")
         .await;
+    // A button pressed now still stops spinning, and the user hears the same.
+    let answered = h.tg.calls("answerCallbackQuery");
+    h.press(&ann, &menu, "cabinet");
+    h.expect_text(4004, "Something went wrong on our side")
+        .await;
+    assert!(
+        h.tg.wait_calls("answerCallbackQuery", answered + 1, crate::SOON)
+            .await
+            .is_some()
+    );
     bot.stop().await;
 }
