@@ -223,7 +223,7 @@ fn store_incoming(
             if let Some(name) = &file_name {
                 object.insert("file_name".into(), json!(name));
             }
-            let id = inner.store_file(MediaKind::Video, bytes, "mp4", object);
+            let id = inner.store_upload(MediaKind::Video, bytes, "mp4", object);
             let object = inner
                 .files
                 .get(&id)
@@ -240,7 +240,7 @@ fn store_incoming(
             object.insert("height".into(), json!(height));
             object.insert("duration".into(), json!(1));
             object.insert("mime_type".into(), json!(sniffed));
-            let id = inner.store_file(MediaKind::Animation, bytes, "mp4", object);
+            let id = inner.store_upload(MediaKind::Animation, bytes, "mp4", object);
             let object = inner
                 .files
                 .get(&id)
@@ -260,7 +260,7 @@ fn store_incoming(
             );
             object.insert("mime_type".into(), json!(mime));
             let extension = mime.rsplit('/').next().unwrap_or("bin").to_owned();
-            let id = inner.store_file(MediaKind::Document, bytes, &extension, object);
+            let id = inner.store_upload(MediaKind::Document, bytes, &extension, object);
             let object = inner
                 .files
                 .get(&id)
@@ -290,7 +290,7 @@ pub(crate) fn photo_sizes(inner: &mut Inner, bytes: Bytes, width: u32, height: u
             let mut object = Map::new();
             object.insert("width".into(), json!(w));
             object.insert("height".into(), json!(h));
-            inner.store_file(MediaKind::Photo, bytes.clone(), "jpg", object)
+            inner.store_upload(MediaKind::Photo, bytes.clone(), "jpg", object)
         })
         .collect();
     let sizes: Vec<Value> = ids

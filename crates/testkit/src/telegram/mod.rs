@@ -374,6 +374,12 @@ impl FakeTelegram {
         self.state.lock().faults.upload_limit = bytes;
     }
 
+    /// Stops keeping the bytes of files the bot uploads (they are answered as usual; their
+    /// `file_bytes` and downloads are then empty): for benchmarks sending thousands of videos.
+    pub fn drop_uploaded_bytes(&self) {
+        self.state.lock().drop_uploaded_bytes = true;
+    }
+
     /// Every call waits this long before it is handled.
     pub fn set_latency(&self, latency: Duration) {
         self.state.lock().faults.latency = latency;

@@ -289,6 +289,8 @@ pub(crate) struct Webhook {
 /// Everything mutable, behind one mutex.
 #[derive(Debug, Default)]
 pub(crate) struct Inner {
+    /// When false, files the bot uploads keep their metadata but not their bytes.
+    pub drop_uploaded_bytes: bool,
     pub last_update_id: i64,
     pub updates: VecDeque<Value>,
     pub allowed_updates: Option<Vec<String>>,
@@ -348,6 +350,23 @@ impl Inner {
     }
 
     /// Stores `bytes` under a fresh `file_id`; returns the id.
+    /// Stores a file the bot uploaded (its bytes dropped when the fake is told to).
+    pub(crate) fn store_upload(
+        &mut self,
+        kind: MediaKind,
+        bytes: Bytes,
+        extension: &str,
+        object: Map<String, Value>,
+    ) -> String {
+        let id = self.store_file(kind, bytes, extension, object);
+        if self.drop_uploaded_bytes
+            && let Some(file) = self.files.get_mut(&id)
+        {
+            file.bytes = Bytes::new();
+        }
+        id
+    }
+
     pub(crate) fn store_file(
         &mut self,
         kind: MediaKind,
