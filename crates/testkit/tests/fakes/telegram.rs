@@ -808,3 +808,23 @@ async fn copy_message_resends_a_users_photo_and_refuses_unknown_messages() {
         "{blocked:?}"
     );
 }
+
+#[tokio::test]
+async fn dropped_upload_bytes_still_answer_with_a_reusable_file_id() {
+    let (tg, bot) = start_with_user(81).await;
+    tg.drop_uploaded_bytes();
+    let sent = bot
+        .send_video(ChatId(81), InputFile::memory(media::MP4).file_name("v.mp4"))
+        .await
+        .expect("sendVideo");
+    let video = sent.video().expect("a video");
+    assert_eq!(
+        video.file.size as usize,
+        media::MP4.len(),
+        "the size is still told"
+    );
+    assert_eq!(tg.file_bytes(&video.file.id.0).map(|b| b.len()), Some(0));
+    bot.send_video(ChatId(81), InputFile::file_id(video.file.id.clone()))
+        .await
+        .expect("re-sent by file_id");
+}
