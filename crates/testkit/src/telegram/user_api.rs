@@ -20,6 +20,8 @@ pub struct Injected {
     pub message_id: Option<i64>,
     /// The query id, for callback and pre-checkout queries.
     pub query_id: Option<String>,
+    /// The `file_id` of the media sent (the largest size of a photo).
+    pub file_id: Option<String>,
 }
 
 /// Why an injection was refused.
@@ -139,6 +141,7 @@ impl SimUser {
             update_id,
             message_id: Some(message_id),
             query_id: None,
+            file_id: None,
         }
     }
 
@@ -274,11 +277,22 @@ impl SimUser {
 
     fn inject_media(&self, field: &str, object: Value, caption: Option<&str>) -> Injected {
         let mut fields = Map::new();
-        fields.insert(field.into(), object);
         if let Some(c) = caption {
             fields.insert("caption".into(), json!(c));
         }
-        self.inject_message(fields)
+        // A photo is an array of sizes, largest last.
+        let file_id = object
+            .as_array()
+            .and_then(|sizes| sizes.last())
+            .unwrap_or(&object)
+            .get("file_id")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        fields.insert(field.into(), object);
+        Injected {
+            file_id,
+            ..self.inject_message(fields)
+        }
     }
 
     /// Presses the inline button with `callback_data == data` on bot message `message_id`.
@@ -339,6 +353,7 @@ impl SimUser {
             update_id,
             message_id: Some(message_id),
             query_id: Some(query_id),
+            file_id: None,
         }
     }
 
@@ -361,6 +376,7 @@ impl SimUser {
             update_id,
             message_id: None,
             query_id: Some(query_id),
+            file_id: None,
         }
     }
 

@@ -176,10 +176,8 @@ impl Harness {
             .expect("user");
         let sim = self.telegram.user(user);
         sim.send_text(prompt);
-        let input_file_id = (kind == JobKind::Neurocard).then(|| {
-            let sent = sim.send_photo(None);
-            self.photo_file_id(user, sent.message_id.expect("a photo message"))
-        });
+        let input_file_id = (kind == JobKind::Neurocard)
+            .then(|| sim.send_photo(None).file_id.expect("the photo's file_id"));
         let request = NewJob {
             user: UserId(user),
             chat_id: user,
@@ -205,20 +203,6 @@ impl Harness {
             .await
             .expect("progress message");
         job
-    }
-
-    /// The `file_id` of the largest size of the photo in message `message_id` of `chat`.
-    pub fn photo_file_id(&self, chat: i64, message_id: i64) -> String {
-        let message = self
-            .telegram
-            .message(chat, message_id)
-            .expect("the photo message");
-        message["photo"]
-            .as_array()
-            .and_then(|sizes| sizes.last())
-            .and_then(|size| size["file_id"].as_str())
-            .expect("a photo file_id")
-            .to_owned()
     }
 
     /// A message the bot itself sends (over the fake's Bot API), as its progress message.
