@@ -36,6 +36,19 @@ fn fault_response(fault: KieFault) -> Option<Response> {
         )),
         KieFault::GenerationFailed => Some(envelope(501, "Generation failed", Value::Null)),
         KieFault::Hang => None,
+        KieFault::Code(code) => {
+            let msg = match code {
+                400 => "Bad request: the request parameters are invalid",
+                401 => "You do not have access permissions",
+                402 => "Insufficient credits",
+                404 => "Not found",
+                422 => "Validation error: the request parameters failed validation",
+                429 => "Rate limited: too many requests",
+                505 => "This feature is currently disabled",
+                _ => "Error",
+            };
+            Some(envelope(code, msg, Value::Null))
+        }
     }
 }
 

@@ -33,6 +33,9 @@ pub enum KieFault {
     GenerationFailed,
     /// No answer at all (the client's timeout must fire).
     Hang,
+    /// Any other documented envelope code with its message: 400 bad request, 404 not
+    /// found, 422 validation error, 505 feature disabled (or 401/402/429 service-wide).
+    Code(u16),
 }
 
 /// Which API a fault applies to.

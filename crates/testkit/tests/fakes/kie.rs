@@ -361,6 +361,13 @@ async fn service_faults_answer_455_500_501_or_hang() {
     assert!(hung.is_err_and(|e| e.is_timeout()));
     assert_eq!(create(&kie, "k", &i2v_body(None)).await.code, 200);
     assert_eq!(kie.calls(Endpoint::CreateTask), 4);
+    for code in [400, 404, 422, 505] {
+        kie.fail_next_on(Endpoint::CreateTask, 1, KieFault::Code(code));
+        let answer = create(&kie, "k", &i2v_body(None)).await;
+        assert_eq!(answer.code, code);
+        assert!(!answer.msg.is_empty(), "{code} says why");
+    }
+    assert_eq!(kie.tasks_created(), 1, "refused calls create no task");
 }
 
 #[tokio::test]

@@ -86,6 +86,22 @@ async fn kie_422_is_refunded(dialect: Dialect) {
     assert_eq!(h.kie.tasks_created(), 0);
 }
 
+async fn kie_400_and_505_are_refunded_without_retrying(dialect: Dialect) {
+    for code in [400, 505] {
+        let h = Harness::new(dialect).await;
+        h.kie
+            .fail_next_on(Endpoint::CreateTask, 1, KieFault::Code(code));
+        let done = run_one(&h).await;
+        assert_refunded_and_told(&h, &done, "bad_request", "did not accept").await;
+        assert_eq!(
+            h.kie.calls(Endpoint::CreateTask),
+            1,
+            "a {code} is not retried"
+        );
+        assert_eq!(h.kie.tasks_created(), 0);
+    }
+}
+
 async fn kie_501_asks_to_rephrase(dialect: Dialect) {
     let h = Harness::new(dialect).await;
     h.kie
@@ -163,6 +179,7 @@ async fn blocked_user_is_refunded_without_retrying(dialect: Dialect) {
 crate::both!(
     kie_5xx_and_maintenance_are_retried,
     kie_422_is_refunded,
+    kie_400_and_505_are_refunded_without_retrying,
     kie_501_asks_to_rephrase,
     content_policy_failure_asks_to_rephrase,
     openai_failure_falls_back_to_the_template,
