@@ -40,6 +40,21 @@ pub enum BotError {
     MissingToken,
 }
 
+impl BotError {
+    /// True when the same update may well succeed later (the database or the network was
+    /// down), so Telegram should deliver it again.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            BotError::Store(_)
+                | BotError::Dialogue(DialogueStorageError::Store(_))
+                | BotError::Telegram(
+                    teloxide::RequestError::Network(_) | teloxide::RequestError::RetryAfter(_)
+                )
+        )
+    }
+}
+
 /// The bot's settings, from the configuration.
 #[derive(Debug, Clone)]
 pub struct BotSettings {
@@ -196,7 +211,18 @@ impl BotApp {
         // teloxide's `UpdateKind` only deserializes from text: from a `Value` every update
         // would come out as `UpdateKind::Error`.
         let update: Update = serde_json::from_str(&update.to_string())?;
-        self.handle(update).await
+        let target = Self::reply_target(&update);
+        match self.handle(update).await {
+            // Delivering it again cannot help: answer the user and let Telegram move on.
+            Err(error) if !error.is_transient() => {
+                tracing::error!(error = %error, cause = ?std::error::Error::source(&error), "update failed");
+                if let Some(target) = target {
+                    self.apologise(target).await;
+                }
+                Ok(())
+            }
+            outcome => outcome,
+        }
     }
 
     /// Webhook mode: asks Telegram to POST updates to `url` with `secret`.

@@ -64,30 +64,40 @@ impl Pacer {
         }
     }
 
-    /// Reserves the next slot for `chat` and returns when it comes.
-    fn reserve(&self, chat: ChatId, now: Instant) -> Instant {
-        let chat_interval = self.pacing.chat_interval;
-        let chat_tolerance = chat_interval * self.pacing.chat_burst.saturating_sub(1);
-        let overall_interval = Duration::from_secs(1) / self.pacing.overall_per_second.max(1);
-        let mut state = self
-            .state
+    fn lock(&self) -> std::sync::MutexGuard<'_, PacerState> {
+        self.state
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Reserves the chat's next slot: a burst, then one per interval.
+    fn reserve_chat(&self, chat: ChatId, now: Instant) -> Instant {
+        let interval = self.pacing.chat_interval;
+        let tolerance = interval * self.pacing.chat_burst.saturating_sub(1);
+        let mut state = self.lock();
         if state.chats.len() > PACER_CHATS {
             state.chats.retain(|_, tat| *tat > now);
         }
-        let chat_tat = state.chats.get(&chat).copied().unwrap_or(now);
-        let at = now
-            .max(chat_tat.checked_sub(chat_tolerance).unwrap_or(now))
-            .max(state.overall);
-        state.chats.insert(chat, chat_tat.max(at) + chat_interval);
-        state.overall = at + overall_interval;
+        let tat = state.chats.get(&chat).copied().unwrap_or(now).max(now);
+        let at = tat.checked_sub(tolerance).unwrap_or(now).max(now);
+        state.chats.insert(chat, tat + interval);
         at
     }
 
+    /// Reserves the next overall slot from `now` (strictly spaced).
+    fn reserve_overall(&self, now: Instant) -> Instant {
+        let interval = Duration::from_secs(1) / self.pacing.overall_per_second.max(1);
+        let mut state = self.lock();
+        let at = state.overall.max(now);
+        state.overall = at + interval;
+        at
+    }
+
+    /// Waits for the chat's slot, then for an overall one: a chat in its one-a-second phase
+    /// holds up nobody else.
     async fn wait(&self, chat: ChatId) {
-        let at = self.reserve(chat, Instant::now());
-        tokio::time::sleep_until(at).await;
+        tokio::time::sleep_until(self.reserve_chat(chat, Instant::now())).await;
+        tokio::time::sleep_until(self.reserve_overall(Instant::now())).await;
     }
 }
 
@@ -228,19 +238,22 @@ where
 {
     let mut tries = 1;
     loop {
-        let wait = match call().await {
+        let outcome = call().await;
+        let wait = match &outcome {
             Err(RequestError::RetryAfter(after)) if after.duration() <= MAX_RETRY_AFTER => {
                 after.duration()
             }
-            Err(RequestError::Network(error)) if !error.is_timeout() => {
+            // Only a connection never made is safe to repeat: a reset after Telegram took
+            // the request would send the message twice.
+            Err(RequestError::Network(error)) if error.is_connect() => {
                 // teloxide strips the token-bearing URL from its network errors.
                 tracing::debug!(%error, "Telegram unreachable; retrying");
                 Duration::from_millis(500)
             }
-            outcome => return outcome,
+            _ => return outcome,
         };
         if tries >= MAX_TRIES {
-            return call().await;
+            return outcome;
         }
         tries += 1;
         tokio::time::sleep(wait).await;
@@ -256,14 +269,23 @@ mod tests {
         let pacer = Pacer::new(Pacing::default());
         let now = Instant::now();
         let chat = ChatId(1);
-        let slots: Vec<Duration> = (0..5).map(|_| pacer.reserve(chat, now) - now).collect();
-        // Three at once (spaced only by the overall limit), then a second apart.
-        assert!(slots[2] < Duration::from_millis(100), "{slots:?}");
-        assert!(slots[3] >= Duration::from_millis(900), "{slots:?}");
-        assert!(
-            slots[4] >= slots[3] + Duration::from_millis(999),
-            "{slots:?}"
-        );
+        let slots: Vec<Duration> = (0..5)
+            .map(|_| pacer.reserve_chat(chat, now) - now)
+            .collect();
+        assert_eq!(slots[..3], [Duration::ZERO; 3], "a burst of three");
+        assert_eq!(slots[3], Duration::from_secs(1));
+        assert_eq!(slots[4], Duration::from_secs(2));
+    }
+
+    #[tokio::test]
+    async fn a_busy_chat_does_not_hold_up_others() {
+        let pacer = Pacer::new(Pacing::default());
+        let now = Instant::now();
+        for _ in 0..4 {
+            pacer.reserve_chat(ChatId(1), now);
+        }
+        assert_eq!(pacer.reserve_chat(ChatId(2), now), now);
+        assert!(pacer.reserve_overall(now) - now < Duration::from_millis(50));
     }
 
     #[tokio::test]
@@ -271,7 +293,7 @@ mod tests {
         let pacer = Pacer::new(Pacing::default());
         let now = Instant::now();
         let last = (0..61)
-            .map(|n| pacer.reserve(ChatId(n), now))
+            .map(|_| pacer.reserve_overall(now))
             .max()
             .expect("slots");
         assert!(

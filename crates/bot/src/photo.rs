@@ -132,7 +132,7 @@ fn jpeg(bytes: &[u8]) -> Result<ImageInfo, PhotoProblem> {
                 animated: false,
             });
         }
-        at += 2 + length;
+        at = at.saturating_add(2).saturating_add(length);
     }
     Err(PhotoProblem::Unreadable)
 }
@@ -150,7 +150,15 @@ fn png(bytes: &[u8]) -> Result<ImageInfo, PhotoProblem> {
                 break;
             }
             b"IDAT" | b"IEND" => break,
-            _ => at += 12 + length as usize,
+            _ => {
+                at = match at
+                    .checked_add(12)
+                    .and_then(|a| a.checked_add(length as usize))
+                {
+                    Some(next) => next,
+                    None => break,
+                }
+            }
         }
     }
     Ok(ImageInfo {

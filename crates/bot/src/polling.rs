@@ -49,6 +49,12 @@ pub async fn run(app: BotApp, shutdown: CancellationToken) {
             .saturating_add(1);
         handle_batch(&app, updates).await;
     }
+    // The last batch is handled; confirm it, or the next start would handle it again.
+    if offset > 0
+        && let Err(error) = raw.get_updates().offset(offset).timeout(0).limit(1).await
+    {
+        tracing::warn!(%error, "cannot confirm the last updates; they will come again");
+    }
     tracing::info!("polling stopped");
 }
 

@@ -84,12 +84,12 @@ async fn on_message(app: &Inner, message: Message) -> Result<(), BotError> {
     };
     match command {
         Some(("start", _)) => menu::start(&turn).await,
-        Some(("menu", _)) => menu::show(&turn).await,
+        Some(("menu", _)) => menu::leave_to_menu(&turn).await,
         Some(("help", _)) => menu::help(&turn).await,
         Some(("cabinet", _)) => cabinet::open(&turn).await,
         Some(("cancel", _)) => menu::cancel(&turn).await,
         Some((name, args)) => {
-            if admin::command(&turn, name, args).await? {
+            if admin::command(&turn, &message, name, args).await? {
                 return Ok(());
             }
             menu::unknown_command(&turn).await
@@ -142,12 +142,7 @@ async fn on_action(
 ) -> Result<Option<&'static str>, BotError> {
     match action {
         Action::Generate(kind) => generate::begin(turn, kind).await.map(|()| None),
-        Action::Menu => {
-            if turn.state().await? != State::Idle {
-                turn.set_state(State::Idle).await?;
-            }
-            menu::show(turn).await.map(|()| None)
-        }
+        Action::Menu => menu::leave_to_menu(turn).await.map(|()| None),
         Action::Cabinet(None) => cabinet::open(turn).await.map(|()| None),
         Action::Cabinet(Some(page)) => cabinet::page(turn, message, page).await.map(|()| None),
         Action::Language(language) => cabinet::switch_language(turn, message, language).await,

@@ -54,4 +54,7 @@ pub struct Draft {
     pub photo: Option<String>,
     /// The chosen length.
     pub duration: VideoDuration,
+    /// The confirmation message now showing this draft: only its buttons act on it.
+    #[serde(default)]
+    pub confirmation: Option<i32>,
 }

@@ -3,6 +3,7 @@
 //! recorded and the send is dropped; an edit that changes nothing is not an error.
 
 use crate::app::{BotError, Inner};
+use crate::dialogue_storage::DialogueStorageError;
 use crate::keyboards;
 use crate::state::State;
 use crate::texts::{Texts, fill, texts};
@@ -44,9 +45,18 @@ impl<'a> Turn<'a> {
     }
 
     /// The chat's stored state (`Idle` when none).
+    /// A state stored by an older version that no longer parses counts as `Idle` (and is
+    /// dropped), so an upgrade never locks a chat.
     pub async fn state(&self) -> Result<State, BotError> {
-        let stored = Storage::<State>::get_dialogue(self.app.dialogues.clone(), self.chat).await?;
-        Ok(stored.unwrap_or_default())
+        match Storage::<State>::get_dialogue(self.app.dialogues.clone(), self.chat).await {
+            Ok(stored) => Ok(stored.unwrap_or_default()),
+            Err(DialogueStorageError::Format(error)) => {
+                tracing::warn!(%error, chat = self.chat.0, "a stored dialogue state does not parse; starting over");
+                self.set_state(State::Idle).await?;
+                Ok(State::Idle)
+            }
+            Err(error) => Err(error.into()),
+        }
     }
 
     /// Stores the chat's state; `Idle` removes it.

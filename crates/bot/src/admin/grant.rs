@@ -4,19 +4,28 @@ use crate::app::BotError;
 use crate::texts::{fill, texts};
 use crate::turn::Turn;
 use neurocards_admin::{find_user, user_report};
+use teloxide::types::MessageId;
 
 const GRANT_USAGE: &str = "Usage: /grant <user id or @username> <credits> [reason]\n\
 Credits may be negative (the balance stops at zero). Example: /grant @anna 5 contest prize";
 const USER_USAGE: &str = "Usage: /user <user id or @username>";
 
-/// Adds (or removes) credits through the ledger and tells the user.
-pub(super) async fn grant(turn: &Turn<'_>, args: &str) -> Result<(), BotError> {
+/// The most credits one grant moves (a typo guard, and far from the ledger's limits).
+const MAX_GRANT: i64 = 1_000_000;
+
+/// Adds (or removes) credits through the ledger and tells the user. The command message is
+/// the idempotency key: an update delivered twice grants once.
+pub(super) async fn grant(turn: &Turn<'_>, command: MessageId, args: &str) -> Result<(), BotError> {
     let mut words = args.split_whitespace();
     let (Some(who), Some(credits)) = (words.next(), words.next()) else {
         turn.say(GRANT_USAGE, None).await?;
         return Ok(());
     };
-    let Some(credits) = credits.parse::<i64>().ok().filter(|c| *c != 0) else {
+    let Some(credits) = credits
+        .parse::<i64>()
+        .ok()
+        .filter(|c| *c != 0 && c.abs() <= MAX_GRANT)
+    else {
         turn.say(GRANT_USAGE, None).await?;
         return Ok(());
     };
@@ -27,7 +36,8 @@ pub(super) async fn grant(turn: &Turn<'_>, args: &str) -> Result<(), BotError> {
         turn.say(format!("No user {who}."), None).await?;
         return Ok(());
     };
-    let outcome = store.grant(user.id, credits, reason, None).await?;
+    let key = format!("grant:{}:{}", turn.chat.0, command.0);
+    let outcome = store.grant(user.id, credits, reason, Some(&key)).await?;
     turn.say(
         format!(
             "✅ User {}: {:+} credits ({reason}); balance now {}.",

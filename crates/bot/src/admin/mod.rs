@@ -57,13 +57,18 @@ pub(crate) fn is_admin(turn: &Turn<'_>) -> bool {
 }
 
 /// An admin command; `false` when it is not one (or the user is no admin).
-pub(crate) async fn command(turn: &Turn<'_>, name: &str, args: &str) -> Result<bool, BotError> {
+pub(crate) async fn command(
+    turn: &Turn<'_>,
+    message: &Message,
+    name: &str,
+    args: &str,
+) -> Result<bool, BotError> {
     if !is_admin(turn) {
         return Ok(false);
     }
     match name {
         "admin" => dashboard::show(turn).await?,
-        "grant" => grant::grant(turn, args).await?,
+        "grant" => grant::grant(turn, message.id, args).await?,
         "user" => grant::show_user(turn, args).await?,
         "broadcast" => broadcast::begin(turn).await?,
         _ => return Ok(false),

@@ -10,7 +10,7 @@ use crate::state::{Draft, State};
 use crate::texts::{Texts, fill};
 use crate::turn::Turn;
 use neurocards_core::{JobKind, Prompt, PromptError, VideoDuration};
-use neurocards_store::{ChargeOutcome, NewJob};
+use neurocards_store::{ChargeOutcome, Job, NewJob};
 use teloxide::net::Download;
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardMarkup, Message, MessageId};
@@ -35,9 +35,14 @@ pub(crate) async fn on_message(
     let t = turn.t;
     match state {
         State::Idle | State::BroadcastDraft => {
-            let hint = match picture(turn, message).await? {
-                Picture::None => t.outside_flow,
-                _ => t.photo_outside_flow,
+            // Only a hint: nothing is downloaded to choose it.
+            let offers_a_picture = message.photo().is_some()
+                || message.document().is_some()
+                || message.animation().is_some();
+            let hint = if offers_a_picture {
+                t.photo_outside_flow
+            } else {
+                t.outside_flow
             };
             turn.menu(Some(hint)).await
         }
@@ -83,7 +88,8 @@ pub(crate) async fn on_message(
             }
             Picture::None => ask(turn, t.expected_photo, None, keyboards::reels_photo(t)).await,
         },
-        State::Confirm(draft) => show_confirmation(turn, &draft).await,
+        // The confirmation is shown again (the older one goes stale).
+        State::Confirm(draft) => to_confirm(turn, draft).await,
     }
 }
 
@@ -93,6 +99,7 @@ fn draft(kind: JobKind, prompt: Prompt, photo: Option<String>) -> Draft {
         prompt,
         photo,
         duration: VideoDuration::S5,
+        confirmation: None,
     }
 }
 
@@ -148,6 +155,14 @@ async fn picture(turn: &Turn<'_>, message: &Message) -> Result<Picture, BotError
     if u64::from(document.file.size) > photo::MAX_BYTES {
         return Ok(Picture::Refused(PhotoProblem::TooBig));
     }
+    // A file that says it is not an image is not downloaded to find out.
+    if document
+        .mime_type
+        .as_ref()
+        .is_some_and(|mime| mime.type_() != "image")
+    {
+        return Ok(Picture::Refused(PhotoProblem::WrongType));
+    }
     let bytes = match download(turn, &document.file.id.0).await {
         Ok(bytes) => bytes,
         Err(error) => {
@@ -190,9 +205,20 @@ fn problem_text(t: &Texts, problem: PhotoProblem) -> String {
     }
 }
 
-async fn to_confirm(turn: &Turn<'_>, draft: Draft) -> Result<(), BotError> {
-    turn.set_state(State::Confirm(draft.clone())).await?;
-    show_confirmation(turn, &draft).await
+/// Shows the confirmation and remembers which message it is.
+async fn to_confirm(turn: &Turn<'_>, mut draft: Draft) -> Result<(), BotError> {
+    let text = confirmation_text(turn, &draft).await?;
+    let markup = keyboards::confirm(turn.t, &draft, &turn.app.settings.prices);
+    draft.confirmation = turn.say(text, Some(markup)).await?.map(|m| m.0);
+    turn.set_state(State::Confirm(draft)).await
+}
+
+/// The draft a press on `message` acts on: only the latest confirmation's buttons count.
+async fn current_draft(turn: &Turn<'_>, message: MessageId) -> Result<Option<Draft>, BotError> {
+    Ok(match turn.state().await? {
+        State::Confirm(draft) if draft.confirmation == Some(message.0) => Some(draft),
+        _ => None,
+    })
 }
 
 async fn confirmation_text(turn: &Turn<'_>, draft: &Draft) -> Result<String, BotError> {
@@ -217,13 +243,6 @@ async fn confirmation_text(turn: &Turn<'_>, draft: &Draft) -> Result<String, Bot
     ))
 }
 
-async fn show_confirmation(turn: &Turn<'_>, draft: &Draft) -> Result<(), BotError> {
-    let text = confirmation_text(turn, draft).await?;
-    let markup = keyboards::confirm(turn.t, draft, &turn.app.settings.prices);
-    turn.say(text, Some(markup)).await?;
-    Ok(())
-}
-
 /// "No photo" for Reels.
 pub(crate) async fn skip_photo(turn: &Turn<'_>) -> Result<Option<&'static str>, BotError> {
     let State::ReelsPhoto { idea } = turn.state().await? else {
@@ -239,7 +258,7 @@ pub(crate) async fn choose_duration(
     message: MessageId,
     duration: VideoDuration,
 ) -> Result<Option<&'static str>, BotError> {
-    let State::Confirm(mut draft) = turn.state().await? else {
+    let Some(mut draft) = current_draft(turn, message).await? else {
         return Ok(Some(turn.t.stale_button));
     };
     draft.duration = duration;
@@ -251,13 +270,13 @@ pub(crate) async fn choose_duration(
 }
 
 /// "Generate": charge and queue in one transaction. The confirmation message is the
-/// idempotency key, so however many taps reach however many replicas, one confirmation
-/// pays for one job.
+/// idempotency key and only the latest one acts, so however many taps reach however many
+/// replicas, one draft pays for one job.
 pub(crate) async fn confirm(
     turn: &Turn<'_>,
     message: MessageId,
 ) -> Result<Option<&'static str>, BotError> {
-    let State::Confirm(draft) = turn.state().await? else {
+    let Some(draft) = current_draft(turn, message).await? else {
         return Ok(Some(turn.t.stale_button));
     };
     let store = &turn.app.store;
@@ -274,22 +293,13 @@ pub(crate) async fn confirm(
     };
     match store.create_job_and_charge(&request).await? {
         ChargeOutcome::Created(job) => {
-            turn.set_state(State::Idle).await?;
-            let position = store.queue_position(job.id).await?;
-            let text = fill(
-                turn.t.queued,
-                &[
-                    ("kind", &turn.t.kind(job.kind)),
-                    ("position", &position),
-                    ("minutes", &rough_wait_minutes(position)),
-                ],
-            );
-            // Recorded only after our edit: the worker edits the message once it finds the id,
-            // so its newer status is never overwritten by this older one.
-            turn.edit(message, text, None).await?;
-            store
-                .set_progress_message(job.id, i64::from(message.0))
-                .await?;
+            announce_queued(turn, &job, message).await;
+            Ok(None)
+        }
+        // Charged before, but the announcement may not have happened (a crash, a failed
+        // edit): finish it rather than leave the user without word.
+        ChargeOutcome::Duplicate(job) if job.progress_message_id.is_none() => {
+            announce_queued(turn, &job, message).await;
             Ok(None)
         }
         ChargeOutcome::Duplicate(_) => Ok(None),
@@ -302,6 +312,41 @@ pub(crate) async fn confirm(
                 .await?;
             Ok(None)
         }
+    }
+}
+
+/// After the charge: leaves the flow and turns the confirmation into the progress message.
+/// The money is taken, so nothing here may fail the update (a "try again" would invite a
+/// second payment): each step is best effort, and a failed edit becomes a new message.
+async fn announce_queued(turn: &Turn<'_>, job: &Job, confirmation: MessageId) {
+    if let Err(error) = turn.set_state(State::Idle).await {
+        tracing::warn!(%error, job = %job.id, "cannot close the flow after charging");
+    }
+    let store = &turn.app.store;
+    let position = store.queue_position(job.id).await.unwrap_or(1);
+    let text = fill(
+        turn.t.queued,
+        &[
+            ("kind", &turn.t.kind(job.kind)),
+            ("position", &position),
+            ("minutes", &rough_wait_minutes(position)),
+        ],
+    );
+    let progress = match turn.edit(confirmation, text.clone(), None).await {
+        Ok(()) => Some(confirmation),
+        Err(error) => {
+            tracing::warn!(%error, job = %job.id, "cannot edit the confirmation; sending anew");
+            turn.say(text, None).await.ok().flatten()
+        }
+    };
+    // Recorded only after our edit: the worker edits the message once it finds the id, so
+    // its newer status is never overwritten by this older one.
+    if let Some(progress) = progress
+        && let Err(error) = store
+            .set_progress_message(job.id, i64::from(progress.0))
+            .await
+    {
+        tracing::warn!(%error, job = %job.id, "cannot record the progress message");
     }
 }
 

@@ -95,8 +95,11 @@ async fn send_welcome_video(turn: &Turn<'_>, caption: &str) -> Result<bool, BotE
     }
 }
 
-/// The main menu.
-pub(crate) async fn show(turn: &Turn<'_>) -> Result<(), BotError> {
+/// `/menu` and the menu button: leaves any open flow and shows the menu.
+pub(crate) async fn leave_to_menu(turn: &Turn<'_>) -> Result<(), BotError> {
+    if turn.state().await? != State::Idle {
+        turn.set_state(State::Idle).await?;
+    }
     turn.menu(None).await
 }
 

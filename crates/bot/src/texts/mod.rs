@@ -175,12 +175,31 @@ pub fn texts(language: Language) -> &'static Texts {
     }
 }
 
-/// Replaces each `{name}` of `template` by its value.
+/// Replaces each `{name}` of `template` by its value, in one pass: a value that itself
+/// holds `{...}` (a user's prompt, say) is left as it is.
 pub fn fill(template: &str, values: &[(&str, &(dyn std::fmt::Display + Sync))]) -> String {
-    let mut text = template.to_owned();
-    for (name, value) in values {
-        text = text.replace(&format!("{{{name}}}"), &value.to_string());
+    let mut text = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        text.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let value = after.find('}').and_then(|close| {
+            let name = &after[..close];
+            let (_, value) = values.iter().find(|(n, _)| *n == name)?;
+            Some((value, close))
+        });
+        match value {
+            Some((value, close)) => {
+                text.push_str(&value.to_string());
+                rest = &after[close + 1..];
+            }
+            None => {
+                text.push('{');
+                rest = after;
+            }
+        }
     }
+    text.push_str(rest);
     text
 }
 
@@ -193,6 +212,14 @@ mod tests {
         assert_eq!(
             fill("{a} and {b}, {a}", &[("a", &1), ("b", &"two")]),
             "1 and two, 1"
+        );
+        assert_eq!(fill("{x} {unknown} {", &[("x", &"{x}")]), "{x} {unknown} {");
+        assert_eq!(
+            fill(
+                "{prompt}: {cost}",
+                &[("prompt", &"pay {cost}"), ("cost", &2)]
+            ),
+            "pay {cost}: 2"
         );
     }
 

@@ -10,6 +10,7 @@ both!(
     reels_from_text_and_from_a_first_frame,
     double_taps_on_confirm_charge_once,
     a_redelivered_confirm_update_charges_once,
+    only_the_latest_confirmation_acts,
 );
 
 async fn new_user_makes_neurocards_until_the_credits_run_out(dialect: Dialect) {
@@ -165,15 +166,9 @@ async fn a_redelivered_confirm_update_charges_once(dialect: Dialect) {
     // The same update handed over twice at once, as a webhook re-delivery to two replicas.
     kim.press(confirmation.message_id, "confirm")
         .expect("press");
-    let updates: serde_json::Value = reqwest_get_updates(&h).await;
-    let update = updates["result"]
-        .as_array()
-        .and_then(|all| {
-            all.iter()
-                .find(|u| u["callback_query"]["data"] == "confirm")
-        })
-        .cloned()
-        .expect("the confirm press is pending");
+    let update = h
+        .pending_update(|u| u["callback_query"]["data"] == "confirm")
+        .await;
     let (one, two) = (h.app().await, h.app().await);
     let (a, b) = tokio::join!(one.handle_json(update.clone()), two.handle_json(update));
     a.expect("first delivery");
@@ -182,13 +177,35 @@ async fn a_redelivered_confirm_update_charges_once(dialect: Dialect) {
     assert_eq!(h.balance(1004).await, 1);
 }
 
-/// The raw JSON `getUpdates` returns, as Telegram would POST it to a webhook.
-async fn reqwest_get_updates(h: &Harness) -> serde_json::Value {
-    let url = format!("{}/bot{}/getUpdates", h.tg.api_url(), h.tg.token());
-    reqwest::get(url)
-        .await
-        .expect("getUpdates")
-        .json()
-        .await
-        .expect("json")
+async fn only_the_latest_confirmation_acts(dialect: Dialect) {
+    let h = Harness::new(dialect).await;
+    let bot = h.start().await;
+    let leo = h.tg.user(1005).first_name("Leo").language_code(Some("en"));
+    let first = h.neurocard_confirmation(&leo, "Two screens").await;
+    // Any message at the confirmation shows it again; the older one goes stale.
+    leo.send_text("hello?");
+    let second = h.expect_button(1005, "confirm").await;
+    assert_ne!(first.message_id, second.message_id);
+    h.press(&leo, &second, "duration:10");
+    h.expect(1005, |m| m.is_edit() && m.text().contains("Length: 10 s"))
+        .await;
+    // "Generate for 1 credit" on the old screen must not buy the 10-second draft.
+    h.press(&leo, &first, "confirm");
+    h.press(&leo, &first, "duration:5");
+    assert!(h.tg.wait_no_pending_updates(crate::SOON).await);
+    assert!(h.jobs(1005).await.is_empty());
+    let stale = h.tg.answered_callbacks();
+    assert!(
+        stale
+            .iter()
+            .filter(|a| a.text.as_deref() == Some("This button is out of date."))
+            .count()
+            >= 2,
+        "{stale:?}"
+    );
+    h.press(&leo, &second, "confirm");
+    h.expect_text(1005, "in the queue").await;
+    let jobs = h.jobs(1005).await;
+    assert_eq!((jobs.len(), jobs[0].duration_s, jobs[0].cost), (1, 10, 2));
+    bot.stop().await;
 }

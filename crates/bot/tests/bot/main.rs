@@ -159,6 +159,26 @@ impl Harness {
         self.expect_button(chat, "confirm").await
     }
 
+    /// The JSON of a pending update matching `predicate`, as Telegram would POST it to a
+    /// webhook (no bot may be polling).
+    pub async fn pending_update(
+        &self,
+        predicate: impl Fn(&serde_json::Value) -> bool,
+    ) -> serde_json::Value {
+        let url = format!("{}/bot{}/getUpdates", self.tg.api_url(), self.tg.token());
+        let updates: serde_json::Value = reqwest::get(url)
+            .await
+            .expect("getUpdates")
+            .json()
+            .await
+            .expect("json");
+        updates["result"]
+            .as_array()
+            .and_then(|all| all.iter().find(|u| predicate(u)))
+            .cloned()
+            .expect("a pending update")
+    }
+
     /// Every job of a user, newest first.
     pub async fn jobs(&self, user: i64) -> Vec<Job> {
         self.store

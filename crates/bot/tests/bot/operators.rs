@@ -138,12 +138,32 @@ async fn grants_move_the_ledger_and_tell_the_user(dialect: Dialect) {
     );
     assert_eq!(h.balance(8201).await, 7);
 
+    // The same /grant delivered twice (a webhook retry) grants once.
+    bot.stop().await;
+    admin.send_text("/grant 8201 3 retried");
+    let update = h
+        .pending_update(|u| u["message"]["text"] == "/grant 8201 3 retried")
+        .await;
+    let app = h.app().await;
+    app.handle_json(update.clone())
+        .await
+        .expect("first delivery");
+    app.handle_json(update).await.expect("second delivery");
+    assert_eq!(h.balance(8201).await, 10, "granted once");
+    let bot = h.start().await;
+
     admin.send_text("/grant 8201 -100");
-    h.expect_text(ADMIN, "-7 credits (grant); balance now 0")
+    h.expect_text(ADMIN, "-10 credits (grant); balance now 0")
         .await;
     assert_eq!(h.balance(8201).await, 0);
 
-    for malformed in ["/grant", "/grant anna", "/grant 8201 lots", "/grant 8201 0"] {
+    for malformed in [
+        "/grant",
+        "/grant anna",
+        "/grant 8201 lots",
+        "/grant 8201 0",
+        "/grant 8201 99999999999",
+    ] {
         admin.send_text(malformed);
         h.expect_text(ADMIN, "Usage: /grant").await;
     }

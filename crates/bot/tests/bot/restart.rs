@@ -11,6 +11,9 @@ both!(
     a_flow_survives_a_restart,
     a_flooding_user_is_paused_alone,
     a_broken_database_gets_an_apology_not_silence,
+    a_stopped_bot_confirms_what_it_handled,
+    a_state_from_an_older_version_starts_over,
+    a_webhook_update_that_cannot_succeed_is_answered_not_retried,
 );
 
 async fn a_flow_survives_a_restart(dialect: Dialect) {
@@ -93,4 +96,58 @@ async fn a_broken_database_gets_an_apology_not_silence(dialect: Dialect) {
             .is_some()
     );
     bot.stop().await;
+}
+
+async fn a_stopped_bot_confirms_what_it_handled(dialect: Dialect) {
+    let h = Harness::new(dialect).await;
+    let first = h.start().await;
+    let ann = h.tg.user(4005).first_name("Ann").language_code(Some("en"));
+    ann.send_command("start", None);
+    h.expect_button(4005, "generate_neurocard").await;
+    first.stop().await;
+    // A new process must not answer /start again: it gets only what came after.
+    let second = h.start().await;
+    ann.send_command("help", None);
+    h.expect_text(4005, "How it works").await;
+    let menus =
+        h.tg.sent(4005)
+            .iter()
+            .filter(|m| m.text().contains("What shall we make?"))
+            .count();
+    assert_eq!(menus, 1, "the /start was handled once");
+    second.stop().await;
+}
+
+async fn a_state_from_an_older_version_starts_over(dialect: Dialect) {
+    let h = Harness::new(dialect).await;
+    h.store
+        .set_dialogue(4006, r#"{"StateOfAnOldVersion":{"x":1}}"#)
+        .await
+        .expect("stored");
+    let bot = h.start().await;
+    let ann = h.tg.user(4006).first_name("Ann").language_code(Some("en"));
+    ann.send_text("hello");
+    h.expect_text(4006, "choose what to create").await;
+    assert_eq!(h.store.dialogue(4006).await.expect("read"), None, "dropped");
+    bot.stop().await;
+}
+
+async fn a_webhook_update_that_cannot_succeed_is_answered_not_retried(dialect: Dialect) {
+    let h = Harness::new(dialect).await;
+    let ann = h.tg.user(4007).first_name("Ann").language_code(Some("en"));
+    ann.send_command("menu", None);
+    let update = h.pending_update(|u| u["message"]["text"] == "/menu").await;
+    // Telegram refuses the answer for good (a 400): no redelivery would help.
+    h.tg.fail_next(
+        1,
+        Some("sendMessage"),
+        neurocards_testkit::TgFault::Error(400, "Bad Request: can't parse entities".into()),
+    );
+    h.app()
+        .await
+        .handle_json(update)
+        .await
+        .expect("answered 200, not left for Telegram to retry");
+    h.expect_text(4007, "Something went wrong on our side")
+        .await;
 }
