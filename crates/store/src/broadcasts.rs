@@ -49,6 +49,8 @@ pub enum BroadcastStart {
     Started(Broadcast, i64),
     /// Another broadcast is still running.
     AlreadyRunning(Broadcast),
+    /// This very message was broadcast before (a repeated press or delivery).
+    Repeated(Broadcast),
 }
 
 const COLUMNS: &str =
@@ -64,7 +66,7 @@ impl Store {
     }
 
     /// Starts a broadcast of the admin's message to every user who has not blocked the bot,
-    /// unless one is running.
+    /// unless one is running or this message was broadcast already.
     pub async fn start_broadcast(
         &self,
         admin_id: i64,
@@ -73,6 +75,17 @@ impl Store {
     ) -> Result<BroadcastStart, StoreError> {
         let now = self.now();
         let mut tx = self.begin_write().await?;
+        let earlier: Option<Broadcast> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{COLUMNS} WHERE chat_id = $1 AND message_id = $2"
+        )))
+        .bind(chat_id)
+        .bind(message_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(earlier) = earlier {
+            tx.rollback().await?;
+            return Ok(BroadcastStart::Repeated(earlier));
+        }
         let created: Option<Broadcast> = sqlx::query_as(
             "INSERT INTO broadcasts (admin_id, chat_id, message_id, state, created_at, open_slot) \
              VALUES ($1, $2, $3, 'running', $4, 1) ON CONFLICT (open_slot) DO NOTHING \

@@ -112,6 +112,7 @@ pub(super) async fn start(
             Ok(None)
         }
         BroadcastStart::AlreadyRunning(_) => Ok(Some("A broadcast is already running")),
+        BroadcastStart::Repeated(_) => Ok(Some("This message was broadcast already")),
     }
 }
 

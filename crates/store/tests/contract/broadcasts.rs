@@ -111,4 +111,9 @@ async fn a_broadcast_tracks_each_recipient_once(fx: Fixture) {
         fx.store.start_broadcast(1, 1, 79).await.expect("next"),
         BroadcastStart::Started(_, 4)
     ));
+    // The same message again (a second press, a repeated update) starts nothing.
+    match fx.store.start_broadcast(1, 1, 77).await.expect("repeat") {
+        BroadcastStart::Repeated(earlier) => assert_eq!(earlier.id, broadcast.id),
+        other => panic!("{other:?}"),
+    }
 }
