@@ -83,7 +83,6 @@ async fn render(
     let t = texts(language);
     let store = &turn.app.store;
     let user = &turn.user;
-    let balance = store.balance(user.id).await?;
     let counts = store.user_job_counts(user.id).await?;
     let referrals = store.referral_count(user.id).await?;
     let mut jobs = store
@@ -107,7 +106,7 @@ async fn render(
         t.cabinet,
         &[
             ("name", &user.full_name),
-            ("balance", &balance),
+            ("balance", &user.balance),
             ("done", &counts.done),
             ("active", &(counts.queued + counts.running)),
             ("failed", &counts.failed),

@@ -207,8 +207,7 @@ fn problem_text(t: &Texts, problem: PhotoProblem) -> String {
 
 /// Shows the confirmation and remembers which message it is.
 async fn to_confirm(turn: &Turn<'_>, mut draft: Draft) -> Result<(), BotError> {
-    let text = confirmation_text(turn, &draft).await?;
-    let markup = keyboards::confirm(turn.t, &draft, &turn.app.settings.prices);
+    let (text, markup) = confirmation(turn, &draft);
     draft.confirmation = turn.say(text, Some(markup)).await?.map(|m| m.0);
     turn.set_state(State::Confirm(draft)).await
 }
@@ -221,16 +220,17 @@ async fn current_draft(turn: &Turn<'_>, message: MessageId) -> Result<Option<Dra
     })
 }
 
-async fn confirmation_text(turn: &Turn<'_>, draft: &Draft) -> Result<String, BotError> {
+/// The confirmation's text and buttons. The balance is the one read with this update's
+/// contact: nothing in these flows moves credits before showing it.
+fn confirmation(turn: &Turn<'_>, draft: &Draft) -> (String, InlineKeyboardMarkup) {
     let t = turn.t;
-    let balance = turn.app.store.balance(turn.user.id).await?;
     let cost = turn.app.settings.prices.cost(draft.kind, draft.duration);
     let photo = if draft.photo.is_some() {
         t.with_photo
     } else {
         t.without_photo
     };
-    Ok(fill(
+    let text = fill(
         t.confirm,
         &[
             ("kind", &t.kind(draft.kind)),
@@ -238,9 +238,11 @@ async fn confirmation_text(turn: &Turn<'_>, draft: &Draft) -> Result<String, Bot
             ("prompt", &draft.prompt.as_str()),
             ("seconds", &draft.duration.seconds()),
             ("cost", &cost),
-            ("balance", &balance),
+            ("balance", &turn.user.balance),
         ],
-    ))
+    );
+    let markup = keyboards::confirm(t, draft, &turn.app.settings.prices);
+    (text, markup)
 }
 
 /// "No photo" for Reels.
@@ -263,8 +265,7 @@ pub(crate) async fn choose_duration(
     };
     draft.duration = duration;
     turn.set_state(State::Confirm(draft.clone())).await?;
-    let text = confirmation_text(turn, &draft).await?;
-    let markup = keyboards::confirm(turn.t, &draft, &turn.app.settings.prices);
+    let (text, markup) = confirmation(turn, &draft);
     turn.edit(message, text, Some(markup)).await?;
     Ok(None)
 }
